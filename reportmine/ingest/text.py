@@ -1,0 +1,78 @@
+"""Plain text in any common Chinese encoding, detected from the bytes."""
+
+from __future__ import annotations
+
+import re
+
+from reportmine.document import Block, Page
+from reportmine.ingest.base import ReadError, ReadOptions, ReadResult, register
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def _cjk_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return cjk / max(1, sum(1 for ch in text if not ch.isspace()))
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """Decode bytes to str; returns (text, encoding). BOMs first, then UTF-16 without BOM
+    (NUL pattern), strict UTF-8, GB18030, then charset-normalizer's best guess."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return data.decode(enc, errors="replace").lstrip("\ufeff"), enc
+    sample = data[:4000]
+    if len(sample) >= 4:
+        even_nul = sample[0::2].count(0) / max(1, len(sample[0::2]))
+        odd_nul = sample[1::2].count(0) / max(1, len(sample[1::2]))
+        if odd_nul > 0.3 and even_nul < 0.05:
+            return data.decode("utf-16-le", errors="replace"), "utf-16-le"
+        if even_nul > 0.3 and odd_nul < 0.05:
+            return data.decode("utf-16-be", errors="replace"), "utf-16-be"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ReadError(name, "not text in any known encoding (binary data?)")
+    return str(best), best.encoding
+
+
+def text_to_blocks(text: str, page: int = 1) -> list[Block]:
+    """Blank-line separated chunks become blocks; line breaks inside stay for normalize."""
+    blocks = []
+    for chunk in re.split(r"\n[ \t\u3000]*\n+", text.replace("\r\n", "\n").replace("\r", "\n")):
+        if chunk.strip():
+            blocks.append(Block(page=page, text=chunk.strip("\n")))
+    return blocks
+
+
+@register("text")
+def read_text(data: bytes, name: str, options: ReadOptions) -> ReadResult:
+    text, encoding = decode_text(data, name)
+    text = text.replace("\x00", "")
+    if not text.strip():
+        raise ReadError(name, f"no text (decoded as {encoding}, only whitespace or a BOM)")
+    binary = sum(1 for ch in text[:4000] if ord(ch) < 32 and ch not in "\t\n\r\f") + text[:4000].count("\ufffd")
+    if binary > 0.1 * min(len(text), 4000):
+        raise ReadError(name, "binary data, not text (control characters or undecodable bytes)")
+    # form feeds are page breaks in text exported from PDFs
+    pages = []
+    for number, page_text in enumerate(text.split("\f"), 1):
+        pages.append(Page(number=number, source="text", blocks=text_to_blocks(page_text, number)))
+    return ReadResult(kind="txt", pages=pages)
