@@ -25,7 +25,7 @@ HEADING_PATTERNS: list[tuple[re.Pattern, int]] = [
 _FINAL = "。！？!?；;，,、：:"
 _TITLE_WORDS = re.compile(r"总结|报告|工作|情况|汇报|纪实|综述")
 MAX_HEADING = 40
-_MARKDOWN = re.compile(r"^[#>\s]+|^\*\*|\*\*$|^__|__$")
+_MARKDOWN = re.compile(r"^(?:[#>\s]|\*\*|__)+|(?:\*\*|__)+$")
 
 
 def heading_of(line: str) -> tuple[int, str] | None:

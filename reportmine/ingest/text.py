@@ -16,11 +16,21 @@ _BOMS = (
 )
 
 
-def _cjk_ratio(text: str) -> float:
-    if not text:
+def plausibility(text: str) -> float:
+    """Share of characters a Chinese report plausibly contains: printable ASCII, common
+    CJK ideographs, CJK and full-width punctuation. Mis-decoded bytes land in private-use,
+    kana, hangul, control and rare ranges instead."""
+    sample = text[:8000]
+    if not sample:
         return 0.0
-    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    return cjk / max(1, sum(1 for ch in text if not ch.isspace()))
+    good = 0
+    for ch in sample:
+        o = ord(ch)
+        if (32 <= o < 127 or ch in "\n\r\t" or 0x4E00 <= o <= 0x9FFF or 0x3000 <= o <= 0x303F
+                or 0xFF00 <= o <= 0xFFEF or 0x2010 <= o <= 0x2027 or 0x2460 <= o <= 0x24FF
+                or ch in "·×÷°±—…‰"):
+            good += 1
+    return good / len(sample)
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
@@ -41,16 +51,26 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
+    candidates = []
+    for enc in ("gb18030", "big5"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        candidates.append((plausibility(text), enc, text))
+    if not candidates or max(candidates)[0] < 0.9:
+        from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+        best = from_bytes(data).best()
+        if best is not None:
+            text = str(best)
+            candidates.append((plausibility(text), best.encoding, text))
+    if not candidates:
         raise ReadError(name, "not text in any known encoding (binary data?)")
-    return str(best), best.encoding
+    score, enc, text = max(candidates, key=lambda c: c[0])
+    if score < 0.8:
+        raise ReadError(name, f"binary data, not text (best guess {enc} gives {score:.0%} plausible characters)")
+    return text, enc
 
 
 def text_to_blocks(text: str, page: int = 1) -> list[Block]:
