@@ -53,13 +53,20 @@ def segment(doc: Document) -> Document:
     return doc
 
 
+@lru_cache(maxsize=1)
+def _spacy_zh():
+    import spacy
+
+    return spacy.blank("zh")  # the Chinese language defaults; our jieba tokens replace its segmenter
+
+
 def as_spacy_doc(doc: Document):
     """A spaCy ``Doc`` over the jieba tokens, for components that want one (no model needed)."""
+    import spacy
     from spacy.tokens import Doc as SpacyDoc
-    from spacy.vocab import Vocab
 
     words = [t.word for t in doc.tokens]
     spaces = [False] * len(words)
     for i in range(len(doc.tokens) - 1):
         spaces[i] = doc.tokens[i + 1].start > doc.tokens[i].end and doc.text[doc.tokens[i].end] == " "
-    return SpacyDoc(Vocab(), words=words, spaces=spaces)
+    return SpacyDoc(_spacy_zh().vocab, words=words, spaces=spaces)
