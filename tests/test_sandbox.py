@@ -1,0 +1,68 @@
+"""Parsing in a watched worker: a hang, a memory hog or a native crash costs one file."""
+
+import os
+import time
+
+import pytest
+
+from reportmine.ingest import ReadError, base
+from reportmine.ingest.text import read_text
+from reportmine.sandbox import Limits, Sandbox
+
+GOOD = "红山区人民医院工会2023年度工作总结\n\n全年组织岗位练兵18场，参训职工1260人次。".encode()
+
+
+def hostile_text_reader(data, name, options):
+    """A text reader that misbehaves on command, standing in for a broken native parser."""
+    if data.startswith(b"HANG"):
+        time.sleep(60)
+    if data.startswith(b"EAT"):
+        hog = []
+        while True:
+            hog.append(bytearray(50 * 1024 * 1024))
+    if data.startswith(b"CRASH"):
+        os.abort()
+    return read_text(data, name, options)
+
+
+@pytest.fixture()
+def sandbox(monkeypatch):
+    monkeypatch.setitem(base.READERS, "text", hostile_text_reader)  # the forked worker inherits it
+    box = Sandbox(Limits(seconds=3, memory_mb=400))
+    yield box
+    box.close()
+
+
+def test_good_file_is_read_in_the_worker(sandbox):
+    doc = sandbox.read(GOOD, "good.txt")
+    assert "岗位练兵18场" in doc.text and doc.facts
+
+
+@pytest.mark.parametrize("payload,reason", [
+    (b"HANG", "longer than the limit"),
+    (b"EAT", "memory"),
+    (b"CRASH", "crashed"),
+])
+def test_misbehaving_reader_costs_only_its_file(sandbox, payload, reason):
+    with pytest.raises(ReadError) as exc:
+        sandbox.read(payload + b" junk", "bad.txt")
+    assert exc.value.name == "bad.txt" and reason in exc.value.reason
+    # the next file is read by a fresh worker
+    doc = sandbox.read(GOOD, "after.txt")
+    assert doc.source == "after.txt" and "参训职工" in doc.text
+
+
+def test_reader_errors_come_back_with_their_reason(sandbox):
+    with pytest.raises(ReadError) as exc:
+        sandbox.read(b"", "empty.txt")
+    assert "empty" in exc.value.reason
+
+
+def test_oversized_file_is_refused_before_reading():
+    box = Sandbox(Limits(max_bytes=100))
+    try:
+        with pytest.raises(ReadError) as exc:
+            box.read(b"x" * 1000, "big.txt")
+        assert "too large" in exc.value.reason
+    finally:
+        box.close()
