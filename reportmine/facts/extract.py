@@ -1,0 +1,354 @@
+"""Find the numeric facts of a document: quantity, unit, qualifier, span, metric, year, org.
+
+One pass of a possessive (non-backtracking) regex finds every run of digits or Chinese
+numerals; each run is then read left to right by hand: the multiplier (1.5万), the
+approximation (150余, 十几), a range (3至5, 两三), the unit (longest match in ``units``), the
+qualifiers before and after (近, 约, 以上, 左右), and the exclusions (dates, years, times,
+document numbers, ordinals, named numerals, ages, phone numbers, list numbering). Numbers
+without a unit that are listed before one that has one share it ("120、80人").
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from reportmine.document import Document, Fact
+from reportmine.facts import units as U
+from reportmine.facts.context import Context, build_context
+from reportmine.facts.metric import metric_for
+from reportmine.facts.numbers import CN_BIG, CN_DIGITS, CN_SMALL, MAX_CN_LEN, parse_arabic, parse_chinese_number
+
+_CN_CLASS = "零〇○一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬億兩"
+_NUM = re.compile(
+    r"(?P<pct>百分之|千分之)?"
+    rf"(?P<num>[0-9０-９]++(?:,[0-9]{{3}}(?![0-9]))*+(?:\.[0-9０-９]++)?|[{_CN_CLASS}]++)"
+)
+_MULT = {**CN_SMALL, **CN_BIG}
+_APPROX = "余多来几"
+_RANGE_SEP = "至到~～-—－"
+_SENT_END = set("。！？!?；;\n")
+_CLAUSE_END = _SENT_END | set("，,：:")
+# qualifiers written before the number (longest first) and after the unit
+_PRE_QUAL = [
+    ("将近", "nearly"), ("接近", "nearly"), ("近", "nearly"),
+    ("大约", "about"), ("约为", "about"), ("约有", "about"), ("大概", "about"), ("约", "about"),
+    ("超过", "more_than"), ("多于", "more_than"), ("不少于", "more_than"), ("不低于", "more_than"),
+    ("至少", "more_than"), ("逾", "more_than"), ("超", "more_than"),
+    ("不足", "less_than"), ("不到", "less_than"), ("不满", "less_than"), ("少于", "less_than"),
+    ("低于", "less_than"), ("不超过", "less_than"),
+]
+_PRE_QUAL.sort(key=lambda q: -len(q[0]))
+_POST_QUAL = [("以上", "more_than"), ("之多", "more_than"), ("多", "more_than"), ("余", "more_than"),
+              ("左右", "about"), ("上下", "about"), ("以下", "less_than"), ("以内", "less_than"),
+              ("之内", "less_than")]
+# a character before 近/约 that makes it part of another word (最近, 附近, 节约, 签约)
+_NOT_QUAL_BEFORE = {"近": set("最附接将临靠亲贴"), "约": set("节签预制契条公大隐"), "超": set("高赶")}
+_ORDINAL_BEFORE = set("第初周礼拜星")
+_OPEN_QUOTE = set("“‘「『\"'")
+_CLOSE_QUOTE = set("”’」』\"'")
+_LIST_SEP = set("、，,和及与或 ")
+_CN_DIGIT_ONLY = frozenset(CN_DIGITS)
+
+
+@dataclass
+class _Num:
+    start: int  # start of the numeral (after any qualifier prefix)
+    end: int
+    value: float
+    value_max: float | None
+    qualifier: str
+    is_cn: bool
+
+
+def _read_number(text: str, m: re.Match) -> _Num | None:
+    """The number a regex match spells, with its multiplier and approximation suffix."""
+    s, e = m.span("num")
+    numstr = m.group("num")
+    is_cn = not numstr[0].isdigit()
+    value_max = None
+    qualifier = "exact"
+    n = len(text)
+    if is_cn:
+        if len(numstr) > MAX_CN_LEN:
+            return None
+        rng = _cn_range(numstr)
+        if rng is not None:
+            value, value_max = rng
+        else:
+            if len(numstr) >= 2 and all(ch in _CN_DIGIT_ONLY for ch in numstr):
+                return None  # 二〇一一, 五一: a year or a name, not a count
+            value = parse_chinese_number(numstr)
+            if value is None:
+                return None
+    else:
+        value = parse_arabic(numstr)
+        if value is None:
+            return None
+        # a Chinese multiplier after Arabic digits: 1.5万, 3千, 2百万
+        k = 0
+        while e < n and k < 3 and text[e] in _MULT:
+            value *= _MULT[text[e]]
+            e += 1
+            k += 1
+    # 150余, 500多, 十几, 十来: an approximate count, possibly with a multiplier after (十余万)
+    if e < n and text[e] in _APPROX:
+        ch = text[e]
+        nxt = e + 1
+        mult = 1.0
+        while nxt < n and text[nxt] in CN_BIG:
+            mult *= CN_BIG[text[nxt]]
+            nxt += 1
+        if ch in "来几" and not (nxt < n and (U.match_unit(text, nxt) or text[nxt] in CN_BIG)):
+            return _Num(s, e, value, value_max, qualifier, is_cn)
+        if ch == "几":
+            value_max = value + (9 if value >= 10 and value < 100 else value * 0.9 if value >= 100 else 0) * (mult or 1)
+            value_max = value * mult + (value * mult * 0.9 if value >= 100 else 9 * mult)
+        value *= mult
+        qualifier = "more_than"
+        e = nxt
+    return _Num(s, e, value, value_max, qualifier, is_cn)
+
+
+def _cn_range(numstr: str) -> tuple[float, float] | None:
+    """两三 → (2, 3); 三四十 → (30, 40); 五六百 → (500, 600); 一两 → (1, 2)."""
+    if len(numstr) < 2:
+        return None
+    a, b = CN_DIGITS.get(numstr[0]), CN_DIGITS.get(numstr[1])
+    if a is None or b is None or a == 0 or not (b == a + 1 or (a == 1 and numstr[1] == "两")):
+        return None
+    rest = numstr[2:]
+    mult = 1.0
+    for ch in rest:
+        m = _MULT.get(ch)
+        if m is None:
+            return None
+        mult *= m
+    return a * mult, b * mult
+
+
+def _skip_space(text: str, pos: int) -> int:
+    """Skip up to two spaces and at most one soft line break between a number and its unit."""
+    n = len(text)
+    spaces = 0
+    newline = False
+    while pos < n and spaces < 3:
+        ch = text[pos]
+        if ch in " \t\u3000":
+            spaces += 1
+        elif ch == "\n" and not newline:
+            newline = True
+        else:
+            break
+        pos += 1
+    return pos
+
+
+def _pre_qualifier(text: str, start: int, floor: int) -> tuple[int, str]:
+    """A qualifier written just before the number: (its start, qualifier)."""
+    j = start
+    while j > floor and text[j - 1] in " \t":
+        j -= 1
+    for word, qual in _PRE_QUAL:
+        k = j - len(word)
+        if k >= floor and text.startswith(word, k):
+            bad = _NOT_QUAL_BEFORE.get(word)
+            if bad and k > 0 and text[k - 1] in bad:
+                continue
+            return k, qual
+    return start, "exact"
+
+
+def _is_named(text: str, s: int, end: int, num: _Num, unit: str) -> bool:
+    """A numeral that names something rather than counts it: “四个意识”, “15分钟服务圈”,
+    三位一体, 二次供水."""
+    prev = text[s - 1] if s > 0 else ""
+    if prev in _OPEN_QUOTE:
+        close = text[end:end + 8]
+        for ch in close:
+            if ch in _CLOSE_QUOTE:
+                return True
+            if ch in "，。；：,;:“‘「『":
+                break
+    if unit in ("年", "个月", "天", "周") and text.startswith(("规划", "计划", "行动", "攻坚", "发展规划"), end):
+        return True  # 三年规划, 五年计划: the name of a plan
+    if not num.is_cn:
+        return False
+    if text[s:s + 1] == "二" and (end - s) == 1 + len(unit) and unit not in ("人", "名", "位"):
+        return True  # counting uses 两 (两次, 两个); 二次, 二级, 二类 name a kind
+    nxt = text[end:end + 4]
+    if unit in ("个", "項", "项", "位", "大") and nxt.startswith(U.SLOGAN_NOUNS):
+        return True
+    if end < len(text) and text[end] in _CN_DIGIT_ONLY and text[end] not in "零〇":
+        return True  # 三位一体, 一人一档, 两学一做
+    return False
+
+
+def find_facts(text: str) -> list[dict]:
+    """Every numeric fact in ``text`` as dicts with span, value, unit and qualifier."""
+    out: list[dict] = []
+    pending: list[dict] = []  # bare numbers that may share the unit of the next one
+    n = len(text)
+    last_end = 0
+    for m in _NUM.finditer(text):
+        s = m.start("num")
+        if s < last_end:
+            continue
+        pct = m.group("pct")
+        prev = text[s - 1] if s > 0 and not pct else ""
+        num = _read_number(text, m)
+        if num is None:
+            continue
+        if prev in _ORDINAL_BEFORE or prev == "前":
+            continue
+        if not pct and prev and prev.isascii() and (prev.isalnum() or prev in "._/:#-+"):
+            if not (prev == "-" and s >= 2 and not text[s - 2].isdigit()):
+                continue  # No.5, V2, 0576-8412, 8:30, 1.2.3 headings
+        if num.is_cn and not pct and m.group("num") in ("一", "壹") and num.value_max is None:
+            continue  # 一 is an article far more often than a count (一个, 一项, 一次)
+        pos = num.end
+        value, value_max, qual = num.value, num.value_max, num.qualifier
+        # a range: 3至5人, 3-5人, 3~5
+        if pos < n and text[pos] in _RANGE_SEP and value_max is None:
+            m2 = _NUM.match(text, pos + 1)
+            if m2 and not m2.group("pct"):
+                num2 = _read_number(text, m2)
+                if num2 is not None and num2.is_cn == num.is_cn and num2.value > value:
+                    digits = sum(ch.isdigit() for ch in text[num.start:num2.end])
+                    if not (text[pos] in "-—－" and digits > 6):
+                        value_max = num2.value
+                        if num2.qualifier != "exact":
+                            qual = num2.qualifier
+                        pos = num2.end
+        if pct:
+            unit_written = "%" if pct == "百分之" else "‰"
+            uend = pos
+            canon = unit_written
+        else:
+            upos = _skip_space(text, pos)
+            unit_written = U.match_unit(text, upos)
+            if unit_written is None:
+                if num.end == pos and text[pos:pos + 1] in _LIST_SEP and not (prev and prev in "年月"):
+                    pending.append({"start": s, "end": pos, "value": value, "qual": qual, "is_cn": num.is_cn})
+                else:
+                    pending.clear()
+                continue
+            if "\n" in text[pos:upos] and not text[upos - 1:upos].strip() == "" and False:
+                continue
+            uend = upos + len(unit_written)
+            canon = U.canonical_unit(unit_written)
+            folded = unit_written.translate(U.TRAD)
+            if canon == "年":
+                after = text[uend:uend + 1]
+                if value >= 1000 or value != int(value) or after in "度级初底末中份" or (num.is_cn and value > 100):
+                    pending.clear()
+                    continue  # a year (2023年, 2023年度), not a duration
+            if canon == "个" and text[uend:uend + 1] in "多余半" and text[uend + 1:uend + 2] == "月":
+                if text[uend] == "半":
+                    value += 0.5
+                else:
+                    qual = "more_than"
+                canon, uend = "个月", uend + 2
+            if _is_named(text, num.start, uend, num, folded):
+                pending.clear()
+                continue
+            scale = U.unit_scale(unit_written)
+            value *= scale
+            if value_max is not None:
+                value_max *= scale
+            # 3人至5人
+            if uend < n and text[uend] in "至到~～-—－" and value_max is None:
+                m2 = _NUM.match(text, uend + 1)
+                if m2 and not m2.group("pct"):
+                    num2 = _read_number(text, m2)
+                    if num2 is not None and text.startswith(unit_written, num2.end):
+                        v2 = num2.value * scale
+                        if v2 > value:
+                            value_max = v2
+                            uend = num2.end + len(unit_written)
+        # qualifiers after the unit: 3年以上, 500人左右
+        for word, q in _POST_QUAL:
+            if text.startswith(word, uend):
+                if word in ("多", "余") and (pct or canon not in ("年", "个月", "天", "小时", "周")):
+                    continue
+                if word == "上下" and text[uend + 2:uend + 3] in "级班同一":
+                    continue
+                qual = q if qual == "exact" else qual
+                uend += len(word)
+                break
+        fstart, pre_q = _pre_qualifier(text, num.start if not pct else m.start("pct"), max(0, s - 6))
+        if pre_q != "exact":
+            qual = pre_q
+        else:
+            fstart = m.start("pct") if pct else num.start
+        fact = {"start": fstart, "end": uend, "value": value, "value_max": value_max,
+                "unit": canon, "qualifier": qual, "num_start": num.start,
+                "unit_start": uend - len(unit_written) if not pct else uend}
+        # bare numbers listed just before share this unit: 120、80人
+        if pending and not pct:
+            shared = []
+            nxt_start = fstart
+            for p in reversed(pending):
+                between = text[p["end"]:nxt_start]
+                if 0 < len(between) <= 3 and all(ch in _LIST_SEP for ch in between) and p["is_cn"] == num.is_cn:
+                    shared.append(p)
+                    nxt_start = p["start"]
+                else:
+                    break
+            for p in reversed(shared):
+                pv = p["value"] * U.unit_scale(unit_written)
+                out.append({"start": p["start"], "end": p["end"], "value": pv, "value_max": None,
+                            "unit": canon, "qualifier": p["qual"], "num_start": p["start"],
+                            "unit_start": p["end"], "shared": True})
+        pending.clear()
+        out.append(fact)
+        last_end = uend
+    out.sort(key=lambda f: f["start"])
+    return out
+
+
+def _bounds(text: str, start: int, end: int, stops: set[str], lo: int, hi: int) -> tuple[int, int]:
+    a = start
+    while a > lo and text[a - 1] not in stops:
+        a -= 1
+    b = end
+    while b < hi and text[b] not in stops:
+        b += 1
+    return a, b
+
+
+def extract_facts(doc: Document) -> Document:
+    """Fill ``doc.facts`` and the document's year, org and (if unset) title."""
+    text = doc.text
+    ctx: Context = build_context(doc)
+    doc.year = doc.year or ctx.doc_year
+    doc.org = doc.org or ctx.doc_org
+    ctx.doc_year = doc.year
+    ctx.doc_org = doc.org
+    para_starts = [p.start for p in doc.paragraphs]
+    raw = find_facts(text)
+    facts: list[Fact] = []
+    for i, f in enumerate(raw):
+        s, e = f["start"], f["end"]
+        k = bisect.bisect_right(para_starts, s) - 1
+        para = doc.paragraphs[k] if k >= 0 else None
+        plo = para.start if para else 0
+        phi = para.end if para and para.end >= e else len(text)
+        sent_lo, sent_hi = _bounds(text, s, e, _SENT_END - {"\n"} | {"\n"}, plo, phi)
+        # a soft break inside the fact (224\n名) must not cut its own sentence
+        sent_lo2, sent_hi2 = _bounds(text, s, e, set("。！？!?；;"), max(0, plo - 200), min(len(text), phi + 200))
+        if text[s:e].count("\n"):
+            sent_lo, sent_hi = sent_lo2, sent_hi2
+        metric = metric_for(text, f, raw, i, sent_lo, sent_hi)
+        if metric is None and facts and facts[-1].end >= sent_lo and facts[-1].metric:
+            metric = facts[-1].metric  # 发放500人次,1000盒: the same thing counted twice
+        facts.append(Fact(
+            surface=text[s:e], value=f["value"], unit=f["unit"], qualifier=f["qualifier"],
+            metric=metric, year=ctx.year_for(text, sent_lo, sent_hi, s),
+            org=ctx.org_for(text, sent_lo, s), category=para.category if para else "other",
+            start=s, end=e, page=doc.page_at(s), paragraph=k if k >= 0 else None,
+            value_max=f["value_max"],
+        ))
+    doc.facts = facts
+    return doc
