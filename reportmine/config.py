@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     max_archive_ratio: float = 200.0
     max_archive_depth: int = 2
     max_pages: int = 2000
+    sandbox: bool = True  # read each file in a watched worker process (reportmine.sandbox)
 
     # jobs
     job_workers: int = 1  # in-process worker threads in the API process
