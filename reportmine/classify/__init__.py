@@ -1,0 +1,179 @@
+"""Paragraph and section classification into training, democratic_management, welfare,
+innovation and other (definitions: corpora/categories.md).
+
+- ``get_classifier()``: the shipped model in ``models/`` (override the folder with
+  ``REPORTMINE_MODEL_DIR``), or a transformer from a local Hugging Face checkpoint when
+  ``REPORTMINE_MODEL`` points at one; the lexicon baseline, with a warning, when neither is
+  there. ``predict(texts)`` returns ``{"category", "labels", "scores"}`` per text, scores
+  being calibrated per-category probabilities.
+- ``classify_document(doc)``: fills every paragraph's category/labels/scores and every
+  section's category, using the section (heading plus paragraphs) as context.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from reportmine.classify.features import CATEGORIES, normalize_text
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models"
+MANIFEST = "model.json"
+
+# How much a paragraph's probabilities move toward its section's (measured in
+# benchmarks/classify_compare.py, see models/MODEL_CARD.md).
+SECTION_NUDGE = 0.3
+# Weight of the heading against the mean of the section's paragraphs.
+HEADING_WEIGHT = 0.5
+
+_lock = threading.Lock()
+_cache: dict[tuple, object] = {}
+
+
+def model_dir() -> Path:
+    return Path(os.environ.get("REPORTMINE_MODEL_DIR") or DEFAULT_MODEL_DIR)
+
+
+def load_model(directory: Path):
+    """The model a folder holds, as its ``model.json`` names it."""
+    directory = Path(directory)
+    manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    kind = manifest.get("kind")
+    if kind == "linear":
+        from reportmine.classify.linear import LinearModel
+
+        return LinearModel.load(directory)
+    if kind == "charcnn":
+        from reportmine.classify.neural import CharCNNClassifier
+
+        return CharCNNClassifier.load(directory)
+    if kind == "transformer":
+        from reportmine.classify.neural import TransformerClassifier
+
+        return TransformerClassifier.load(directory)
+    raise ValueError(f"unknown model kind {kind!r} in {directory / MANIFEST}")
+
+
+def get_classifier():
+    """The classifier to use, cached per configuration."""
+    hf = os.environ.get("REPORTMINE_MODEL")
+    key = ("hf", hf) if hf else ("dir", str(model_dir()))
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+        clf = None
+        if hf:
+            from reportmine.classify.neural import TransformerClassifier
+
+            clf = TransformerClassifier.from_checkpoint(Path(hf))
+        else:
+            d = model_dir()
+            try:
+                clf = load_model(d)
+            except FileNotFoundError:
+                log.warning("no trained classifier in %s (run `reportmine train`); using the lexicon baseline", d)
+            except Exception as exc:  # a broken model file must not stop the pipeline
+                log.warning("could not load the classifier in %s (%s); using the lexicon baseline", d, exc)
+        if clf is None:
+            from reportmine.classify.lexicon import LexiconClassifier
+
+            clf = LexiconClassifier()
+        _cache[key] = clf
+        return clf
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def predict_proba(clf, texts: list[str]) -> np.ndarray:
+    """Per-category probabilities (n × 5) from any classifier."""
+    if not texts:
+        return np.zeros((0, len(CATEGORIES)))
+    if hasattr(clf, "predict_proba"):
+        return np.asarray(clf.predict_proba(texts), dtype=float)
+    rows = clf.predict(texts)
+    return np.array([[r["scores"].get(c, 0.0) for c in CATEGORIES] for r in rows], dtype=float)
+
+
+def _decide(clf, probs: np.ndarray) -> list[dict]:
+    from reportmine.classify.linear import decide
+
+    return decide(probs, float(getattr(clf, "threshold", 0.5)))
+
+
+def section_probabilities(head_probs: np.ndarray | None, body_probs: np.ndarray | None) -> np.ndarray:
+    """A section's probabilities from its heading and the mean of its paragraphs."""
+    parts, weights = [], []
+    if head_probs is not None:
+        parts.append(head_probs)
+        weights.append(HEADING_WEIGHT * (0.5 + float(head_probs.max())))  # a confident heading decides more
+    if body_probs is not None and len(body_probs):
+        parts.append(body_probs.mean(axis=0))
+        weights.append(1.0 - HEADING_WEIGHT)
+    if not parts:
+        return np.full(len(CATEGORIES), 1.0 / len(CATEGORIES))
+    return np.average(np.vstack(parts), axis=0, weights=weights)
+
+
+def classify_document(doc, nudge: float | None = None):
+    """Fill paragraph and section categories of a Document in place; returns it."""
+    clf = get_classifier()
+    nudge = SECTION_NUDGE if nudge is None else nudge
+    paras = doc.paragraphs
+    texts = [doc.text[p.start:p.end] for p in paras]
+    probs = predict_proba(clf, texts) if texts else np.zeros((0, len(CATEGORIES)))
+    sections = doc.sections
+    sec_probs: list[np.ndarray] = []
+    if sections:
+        head = predict_proba(clf, [s.heading or "" for s in sections])
+        members: dict[int, list[int]] = {}
+        for i, p in enumerate(paras):
+            if p.section is not None and not p.is_heading and normalize_text(texts[i]):
+                members.setdefault(p.section, []).append(i)
+        # a section's body includes its subsections' paragraphs
+        children: dict[int, list[int]] = {}
+        for j, s in enumerate(sections):
+            if s.parent is not None:
+                children.setdefault(s.parent, []).append(j)
+
+        def body(j: int, depth: int = 0) -> list[int]:
+            out = list(members.get(j, []))
+            if depth < 6:
+                for c in children.get(j, []):
+                    out.extend(body(c, depth + 1))
+            return out
+
+        for j, s in enumerate(sections):
+            idx = body(j)
+            hp = head[j] if normalize_text(s.heading or "") else None
+            sec_probs.append(section_probabilities(hp, probs[idx] if idx else None))
+        # a subsection also leans on its parent
+        for j, s in enumerate(sections):
+            if s.parent is not None and 0 <= s.parent < len(sections):
+                sec_probs[j] = 0.7 * sec_probs[j] + 0.3 * sec_probs[s.parent]
+        for j, s in enumerate(sections):
+            s.category = CATEGORIES[int(np.argmax(sec_probs[j]))]
+    final = probs.copy()
+    for i, p in enumerate(paras):
+        if p.section is not None and 0 <= p.section < len(sec_probs):
+            w = 1.0 if p.is_heading else nudge
+            final[i] = (1 - w) * probs[i] + w * sec_probs[p.section]
+    rows = _decide(clf, final) if len(final) else []
+    for p, row in zip(paras, rows):
+        p.category = row["category"]
+        p.labels = row["labels"]
+        p.scores = row["scores"]
+    return doc
+
+
+__all__ = ["get_classifier", "classify_document", "clear_cache", "load_model", "model_dir", "predict_proba",
+           "normalize_text", "CATEGORIES"]

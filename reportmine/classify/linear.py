@@ -1,0 +1,217 @@
+"""Linear classifier: TF-IDF over character n-grams, jieba words and lexicon hits, one-vs-rest
+logistic regression, Platt-calibrated on out-of-fold scores, a multi-label threshold chosen on
+the same out-of-fold scores.
+
+Training uses scikit-learn; the model is exported to a small ``.npz`` (vocabulary, idf,
+weights, calibration) and inference is plain numpy/scipy, so loading is fast and needs no
+pickles.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from reportmine.classify.features import CATEGORIES, Featurizer, build_vocabulary_words, load_lexicon, normalize_text
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = "linear.npz"
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def decide(probs: np.ndarray, threshold: float) -> list[dict]:
+    """Probabilities (n × 5) → contract rows: top category plus every label ≥ threshold."""
+    out = []
+    for row in probs:
+        top = int(np.argmax(row))
+        labels = [c for j, c in enumerate(CATEGORIES) if j == top or row[j] >= threshold]
+        if "other" in labels and len(labels) > 1 and CATEGORIES[top] != "other":
+            labels.remove("other")  # "other" beside a real category only when it is the top one
+        out.append({"category": CATEGORIES[top], "labels": labels,
+                    "scores": {c: round(float(row[j]), 4) for j, c in enumerate(CATEGORIES)}})
+    return out
+
+
+class LinearModel:
+    name = "linear"
+
+    def __init__(self, vocab: list[str], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
+                 platt: np.ndarray, threshold: float, words: list[str], meta: dict | None = None):
+        self.vocab = vocab
+        self.index = {f: i for i, f in enumerate(vocab)}
+        self.idf = idf.astype(np.float32)
+        self.coef = coef.astype(np.float32)  # n_features × 5
+        self.intercept = intercept.astype(np.float32)
+        self.platt = platt.astype(np.float64)  # 5 × 2 (a, b)
+        self.threshold = float(threshold)
+        self.words = words
+        self.meta = meta or {}
+        self.featurizer = Featurizer(words=words)
+
+    # ------------------------------------------------------------------ inference
+    def _matrix(self, norm_texts: list[str]):
+        from scipy.sparse import csr_matrix
+
+        indptr, indices, data = [0], [], []
+        idx, idf = self.index, self.idf
+        for s in norm_texts:
+            counts = Counter(f for f in self.featurizer(s) if f in idx)
+            cols = [idx[f] for f in counts]
+            vals = np.array([1.0 + math.log(c) for c in counts.values()], dtype=np.float32)
+            if cols:
+                vals *= idf[cols]
+                nrm = float(np.sqrt((vals * vals).sum())) or 1.0
+                vals /= nrm
+            indices.extend(cols)
+            data.extend(vals.tolist())
+            indptr.append(len(indices))
+        return csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int64),
+                           np.array(indptr, dtype=np.int64)), shape=(len(norm_texts), len(self.vocab)))
+
+    def decision(self, texts: list[str]) -> np.ndarray:
+        X = self._matrix([normalize_text(t) for t in texts])
+        return np.asarray(X @ self.coef) + self.intercept
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        z = self.decision(texts)
+        return _sigmoid(z * self.platt[:, 0] + self.platt[:, 1])
+
+    def predict(self, texts: list[str]) -> list[dict]:
+        if not texts:
+            return []
+        return decide(self.predict_proba(texts), self.threshold)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, directory: Path) -> Path:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / MODEL_FILE
+        with open(path, "wb") as f:
+            np.savez_compressed(
+                f, vocab=np.array("\x1f".join(self.vocab)), words=np.array("\x1f".join(self.words)),
+                idf=self.idf, coef=self.coef.astype(np.float16), intercept=self.intercept, platt=self.platt,
+                threshold=np.array(self.threshold), meta=np.array(json.dumps(self.meta, ensure_ascii=False)),
+            )
+        return path
+
+    @classmethod
+    def load(cls, directory: Path) -> "LinearModel":
+        t = time.perf_counter()
+        with np.load(Path(directory) / MODEL_FILE, allow_pickle=False) as z:
+            m = cls(vocab=str(z["vocab"]).split("\x1f"), idf=z["idf"], coef=z["coef"].astype(np.float32),
+                    intercept=z["intercept"], platt=z["platt"], threshold=float(z["threshold"]),
+                    words=[w for w in str(z["words"]).split("\x1f") if w], meta=json.loads(str(z["meta"])))
+        log.debug("linear model loaded in %.3f s", time.perf_counter() - t)
+        return m
+
+    # ------------------------------------------------------------------ training
+    @classmethod
+    def fit(cls, texts: list[str], labels: list[list[str]], groups: list[str], weights: list[float] | None = None,
+            seed: int = 0, C: float = 8.0, folds: int = 5, ngram: tuple[int, int] = (1, 3),
+            use_words: bool = True, use_lexicon: bool = True, meta: dict | None = None,
+            tune_mask: list[bool] | None = None) -> "LinearModel":
+        """Train; ``tune_mask`` marks the rows (real paragraphs) the calibration and the
+        label threshold are chosen on — written examples are easy and would flatter them."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import GroupKFold
+
+        lexicon = load_lexicon() if use_lexicon else {c: {} for c in CATEGORIES}
+        norm = [normalize_text(t) for t in texts]
+        words = build_vocabulary_words(norm, lexicon) if use_words else None
+        feat = Featurizer(words=words, ngram=ngram, lexicon=lexicon)
+        Y = np.array([[c in set(ls) for c in CATEGORIES] for ls in labels], dtype=int)
+        w = np.asarray(weights if weights is not None else [1.0] * len(texts), dtype=float)
+        groups = np.asarray(groups)
+
+        def vectorizer():
+            return TfidfVectorizer(analyzer=feat, sublinear_tf=True, min_df=2, dtype=np.float32)
+
+        def train(Xtr, Ytr, wtr):
+            coefs, bs = [], []
+            for j in range(len(CATEGORIES)):
+                if Ytr[:, j].min() == Ytr[:, j].max():
+                    coefs.append(np.zeros(Xtr.shape[1]))
+                    bs.append(10.0 if Ytr[0, j] else -10.0)
+                    continue
+                lr = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=seed)
+                lr.fit(Xtr, Ytr[:, j], sample_weight=wtr)
+                coefs.append(lr.coef_[0])
+                bs.append(lr.intercept_[0])
+            return np.array(coefs).T, np.array(bs)
+
+        # out-of-fold decision values for calibration and the label threshold
+        oof = np.zeros(Y.shape, dtype=float)
+        n_groups = len(set(groups.tolist()))
+        k = min(folds, n_groups)
+        # shuffle groups deterministically so folds do not follow document order
+        rng = np.random.RandomState(seed)
+        uniq = np.array(sorted(set(groups.tolist())))
+        perm = {g: i for i, g in enumerate(rng.permutation(uniq))}
+        gid = np.array([perm[g] for g in groups])
+        for tr, te in GroupKFold(n_splits=k).split(norm, Y, gid):
+            vec = vectorizer()
+            Xtr = vec.fit_transform([norm[i] for i in tr])
+            W, b = train(Xtr, Y[tr], w[tr])
+            oof[te] = np.asarray(vec.transform([norm[i] for i in te]) @ W) + b
+        tm = np.asarray(tune_mask if tune_mask is not None else [True] * len(texts), dtype=bool)
+        platt = np.zeros((len(CATEGORIES), 2))
+        for j in range(len(CATEGORIES)):
+            cal = LogisticRegression(C=100.0, max_iter=1000)
+            if Y[tm, j].min() == Y[tm, j].max():
+                platt[j] = 1.0, 0.0
+                continue
+            cal.fit(oof[tm][:, [j]], Y[tm, j], sample_weight=w[tm])
+            platt[j] = cal.coef_[0][0], cal.intercept_[0]
+        probs = _sigmoid(oof * platt[:, 0] + platt[:, 1])
+        threshold = choose_threshold(probs[tm], Y[tm])
+
+        vec = vectorizer()
+        X = vec.fit_transform(norm)
+        W, b = train(X, Y, w)
+        vocab = [None] * len(vec.vocabulary_)
+        for f, i in vec.vocabulary_.items():
+            vocab[i] = f
+        meta = dict(meta or {})
+        meta.update({"C": C, "ngram": list(ngram), "threshold": threshold, "n_train": len(texts),
+                     "oof_macro_f1": round(macro_f1(decide(probs[tm], threshold), Y[tm]), 4), "seed": seed})
+        # drop features with no weight to keep the file small
+        keep = np.abs(W).max(axis=1) > 1e-4
+        vocab = [f for f, k_ in zip(vocab, keep) if k_]
+        return cls(vocab=vocab, idf=vec.idf_[keep], coef=W[keep], intercept=b, platt=platt,
+                   threshold=threshold, words=words or [], meta=meta)
+
+
+def macro_f1(rows: list[dict], Y: np.ndarray) -> float:
+    """Macro-F1 over the categories present in Y, as rmscore.py computes it."""
+    f1s = []
+    for j, c in enumerate(CATEGORIES):
+        pred = np.array([c in r["labels"] for r in rows])
+        gold = Y[:, j].astype(bool)
+        if not gold.any():
+            continue
+        tp = (pred & gold).sum()
+        p = tp / pred.sum() if pred.sum() else 0.0
+        r = tp / gold.sum()
+        f1s.append(2 * p * r / (p + r) if p + r else 0.0)
+    return float(np.mean(f1s)) if f1s else 0.0
+
+
+def choose_threshold(probs: np.ndarray, Y: np.ndarray) -> float:
+    """The global extra-label threshold with the best out-of-fold macro-F1 (ties → higher)."""
+    best, best_t = -1.0, 0.5
+    for t in np.arange(0.30, 0.91, 0.05):
+        f = macro_f1(decide(probs, float(t)), Y)
+        if f > best + 1e-9 or (abs(f - best) <= 1e-9 and t > best_t):
+            best, best_t = f, float(round(t, 2))
+    return best_t
