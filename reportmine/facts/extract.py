@@ -26,7 +26,7 @@ _NUM = re.compile(
     rf"(?P<num>[0-9０-９]++(?:,[0-9]{{3}}(?![0-9]))*+(?:\.[0-9０-９]++)?|[{_CN_CLASS}]++)"
 )
 _MULT = {**CN_SMALL, **CN_BIG}
-_APPROX = "余多来几"
+_APPROX = "余多来几餘"
 _RANGE_SEP = "至到~～-—－"
 _SENT_END = set("。！？!?；;\n")
 _CLAUSE_END = _SENT_END | set("，,：:")
@@ -86,12 +86,19 @@ def _read_number(text: str, m: re.Match) -> _Num | None:
         value = parse_arabic(numstr)
         if value is None:
             return None
-        # a Chinese multiplier after Arabic digits: 1.5万, 3千, 2百万
+        # a Chinese multiplier after Arabic digits: 1.5万, 3千, 2百万, 6 千
         k = 0
-        while e < n and k < 3 and text[e] in _MULT:
-            value *= _MULT[text[e]]
-            e += 1
+        j = e
+        while j < n and text[j] == " " and j - e < 2:
+            j += 1
+        if j > e and not (j < n and text[j] in _MULT):
+            j = e
+        while j < n and k < 3 and text[j] in _MULT:
+            value *= _MULT[text[j]]
+            j += 1
             k += 1
+            e = j
+        e = _skip_gloss(text, e) if k else e
     # 150余, 500多, 十几, 十来: an approximate count, possibly with a multiplier after (十余万)
     if e < n and text[e] in _APPROX:
         ch = text[e]
@@ -100,6 +107,7 @@ def _read_number(text: str, m: re.Match) -> _Num | None:
         while nxt < n and text[nxt] in CN_BIG:
             mult *= CN_BIG[text[nxt]]
             nxt += 1
+        nxt = _skip_gloss(text, nxt)
         if ch in "来几" and not (nxt < n and (U.match_unit(text, nxt) or text[nxt] in CN_BIG)):
             return _Num(s, e, value, value_max, qualifier, is_cn)
         if ch == "几":
@@ -109,6 +117,18 @@ def _read_number(text: str, m: re.Match) -> _Num | None:
         qualifier = "more_than"
         e = nxt
     return _Num(s, e, value, value_max, qualifier, is_cn)
+
+
+_GLOSS = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,8}[)）]")
+
+
+def _skip_gloss(text: str, pos: int) -> int:
+    """Skip a pinyin gloss normalize left in place: 萬(wàn)元."""
+    if pos < len(text) and text[pos] in "(（":
+        m = _GLOSS.match(text, pos)
+        if m and any(ord(ch) > 127 for ch in m.group(0)[1:-1]) or (m and m.group(0)[1:-1].islower()):
+            return m.end()
+    return pos
 
 
 def _cn_range(numstr: str) -> tuple[float, float] | None:
@@ -150,9 +170,10 @@ def _pre_qualifier(text: str, start: int, floor: int) -> tuple[int, str]:
     j = start
     while j > floor and text[j - 1] in " \t":
         j -= 1
+    window = text[floor:j].translate(U.TRAD)
     for word, qual in _PRE_QUAL:
         k = j - len(word)
-        if k >= floor and text.startswith(word, k):
+        if k >= floor and window.endswith(word):
             bad = _NOT_QUAL_BEFORE.get(word)
             if bad and k > 0 and text[k - 1] in bad:
                 continue
@@ -226,7 +247,7 @@ def find_facts(text: str) -> list[dict]:
             uend = pos
             canon = unit_written
         else:
-            upos = _skip_space(text, pos)
+            upos = _skip_space(text, _skip_gloss(text, pos))
             unit_written = U.match_unit(text, upos)
             if unit_written is None:
                 if num.end == pos and text[pos:pos + 1] in _LIST_SEP and not (prev and prev in "年月"):
