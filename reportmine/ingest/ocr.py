@@ -111,7 +111,13 @@ def _to_items(boxes, txts, scores, width: float, height: float, flip: bool) -> l
     return items
 
 
-def ocr_image(image) -> list[Item]:
+def _median_line_height(boxes) -> float:
+    hs = sorted(float(b[:, 1].max() - b[:, 1].min()) for b in boxes
+                if (b[:, 0].max() - b[:, 0].min()) > 2 * (b[:, 1].max() - b[:, 1].min()))
+    return hs[len(hs) // 2] if hs else 0.0
+
+
+def ocr_image(image, upscale: bool = True) -> list[Item]:
     """OCR one page (PIL image or array) into line fragments in upright page pixels."""
     from PIL import Image
 
@@ -119,16 +125,9 @@ def ocr_image(image) -> list[Item]:
         pil = image.convert("RGB")
     else:
         pil = Image.fromarray(image).convert("RGB")
-    scale = 1.0
-    longest = max(pil.size)
-    if longest < 1400:
-        # small scans: text under ~20 px is read better when enlarged before detection
-        scale = min(2.0, 1800 / longest)
-        pil = pil.resize((round(pil.width * scale), round(pil.height * scale)), Image.Resampling.LANCZOS)
     engine = get_engine()
     arr = np.asarray(pil)
     boxes, txts, scores, labels = _run(engine, arr)
-    width, height = pil.size
     tall = sum(1 for b, t in zip(boxes, txts)
                if (b[:, 1].max() - b[:, 1].min()) > 1.5 * (b[:, 0].max() - b[:, 0].min()) and len(t) >= 2)
     if boxes and tall >= 0.6 * len(boxes):
@@ -141,9 +140,25 @@ def ocr_image(image) -> list[Item]:
             if q > 1.15 * best[0]:
                 best = (q, turned, *r)
         _q, arr, boxes, txts, scores, labels = best
-        height, width = arr.shape[:2]
-    flip = bool(labels) and sum(1 for l in labels if l == "180") >= 0.6 * len(labels)
-    items = _to_items(boxes, txts, scores, width, height, flip)
+    elif labels and sum(1 for l in labels if l == "180") >= 0.6 * len(labels):
+        # upside down: the per-line classifier misses some lines, so read the turned page
+        arr = np.ascontiguousarray(arr[::-1, ::-1])
+        boxes, txts, scores, labels = _run(engine, arr)
+    height, width = arr.shape[:2]
+    scale = 1.0
+    if upscale and boxes:
+        line_h = _median_line_height(boxes)
+        if 0 < line_h < 22 and max(width, height) <= 2400:
+            # small type: enlarge and read again, keep the better reading
+            scale = 2.0
+            big = np.asarray(Image.fromarray(arr).resize((width * 2, height * 2), Image.Resampling.BICUBIC))
+            r = _run(engine, big)
+            if _quality(r[1], r[2]) > 1.02 * _quality(txts, scores):
+                boxes, txts, scores, labels = r
+                width, height = width * 2, height * 2
+            else:
+                scale = 1.0
+    items = _to_items(boxes, txts, scores, width, height, False)
     if scale != 1.0:
         for it in items:
             it.x0, it.y0, it.x1, it.y1, it.size = (it.x0 / scale, it.y0 / scale, it.x1 / scale,
