@@ -22,9 +22,12 @@ from reportmine.facts.numbers import CN_BIG, CN_DIGITS, CN_SMALL, MAX_CN_LEN, pa
 
 _CN_CLASS = "零〇○一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬億兩"
 _NUM = re.compile(
-    r"(?P<pct>百分之|千分之)?"
+    # digits an OCR or a font garbled into letters: looo平方米, loo多万元
+    r"(?P<ocr>(?<![A-Za-z])[1lI][0-9oO]*+(?<=[oO])[0-9oO]*+(?![A-Za-z]))"
+    r"|(?P<pct>百分之|千分之)?"
     rf"(?P<num>[0-9０-９]++(?:,[0-9]{{3}}(?![0-9]))*+(?:\.[0-9０-９]++)?|[{_CN_CLASS}]++)"
 )
+_OCR_DIGITS = str.maketrans("lIoO", "1100")
 _MULT = {**CN_SMALL, **CN_BIG}
 _APPROX = "余多来几餘"
 _RANGE_SEP = "至到~～-—－"
@@ -64,8 +67,11 @@ class _Num:
 
 def _read_number(text: str, m: re.Match) -> _Num | None:
     """The number a regex match spells, with its multiplier and approximation suffix."""
-    s, e = m.span("num")
-    numstr = m.group("num")
+    group = "num" if m.group("num") is not None else "ocr"
+    s, e = m.span(group)
+    numstr = m.group(group)
+    if group == "ocr":
+        numstr = numstr.translate(_OCR_DIGITS)
     is_cn = not numstr[0].isdigit()
     value_max = None
     qualifier = "exact"
@@ -192,8 +198,27 @@ def _is_named(text: str, s: int, end: int, num: _Num, unit: str) -> bool:
                 return True
             if ch in "，。；：,;:“‘「『":
                 break
+    elif prev not in "，。；：,;:\n" and s > 0:
+        # inside a short quoted phrase: “具有五种素养”, “三年再造”
+        back = text[max(0, s - 8):s]
+        o = max(back.rfind(q) for q in "“‘「『")
+        if o >= 0 and not any(c in back[o:] for c in "”’」』，。；"):
+            close = text[end:end + 8]
+            for ch in close:
+                if ch in "”’」』":
+                    return True
+                if ch in "，。；：,;:“‘「『":
+                    break
     if unit in ("年", "个月", "天", "周") and text.startswith(("规划", "计划", "行动", "攻坚", "发展规划"), end):
         return True  # 三年规划, 五年计划: the name of a plan
+    if unit == "届" and (end < len(text) and (text[end] in _CN_CLASS or text[end].isdigit())):
+        return True  # 五届三次职代会: a session number
+    if unit == "次" and s > 0 and text[s - 1] == "届":
+        return True
+    if unit == "年" and (text.startswith(("来", "以来", "里", "间", "内", "前", "后", "中"), end)
+                        or any(w in text[max(0, s - 3):s] for w in ("过去", "未来"))
+                        or text[s - 1:s] in ("这", "那")):
+        return True  # 五年来, 过去五年: a period framing the text, not a count
     if not num.is_cn:
         return False
     if text[s:s + 1] == "二" and (end - s) == 1 + len(unit) and unit not in ("人", "名", "位"):
@@ -213,7 +238,7 @@ def find_facts(text: str) -> list[dict]:
     n = len(text)
     last_end = 0
     for m in _NUM.finditer(text):
-        s = m.start("num")
+        s = m.start("num") if m.group("num") is not None else m.start("ocr")
         if s < last_end:
             continue
         pct = m.group("pct")
@@ -262,7 +287,7 @@ def find_facts(text: str) -> list[dict]:
             folded = unit_written.translate(U.TRAD)
             if canon == "年":
                 after = text[uend:uend + 1]
-                if value >= 1000 or value != int(value) or after in "度级初底末中份" or (num.is_cn and value > 100):
+                if (not num.is_cn and text[num.start] == "0") or value >= 1000 or value != int(value) or after in "度级初底末中份" or (num.is_cn and value > 100):
                     pending.clear()
                     continue  # a year (2023年, 2023年度), not a duration
             if canon == "个" and text[uend:uend + 1] in "多余半" and text[uend + 1:uend + 2] == "月":
