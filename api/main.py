@@ -1,0 +1,72 @@
+"""The reportmine API: ``uvicorn api.main:app`` (or ``reportmine serve``).
+
+Routers live in ``api/routes``; the web page's router (``api/routes/web.py``, with
+templates and static files) is included when present. The embedded job runner (a thread
+polling the jobs table) starts with the app unless ``REPORTMINE_BROKER`` hands jobs to
+Celery workers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from reportmine import __version__
+from reportmine.config import Settings, get_settings
+
+log = logging.getLogger("reportmine.api")
+STATIC = Path(__file__).resolve().parent / "static"
+ROUTERS = ("health", "documents", "jobs", "facts", "search", "corrections", "users")
+
+
+def create_app(settings: Settings | None = None, store=None, run_jobs: bool | None = None) -> FastAPI:
+    """An app over ``store`` (default: the one ``REPORTMINE_DB`` names, opened lazily)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        runner = None
+        cfg = app.state.settings or get_settings()
+        app.state.settings = cfg
+        start = run_jobs if run_jobs is not None else (not cfg.broker and cfg.job_workers > 0)
+        if start:
+            from api.deps import store as get_store_dep
+            from reportmine.store.jobs import JobRunner
+
+            class _Req:  # the dependency wants a request; only .app is used
+                pass
+
+            req = _Req()
+            req.app = app
+            runner = JobRunner(get_store_dep(req), threads=cfg.job_workers, poll=cfg.job_poll_seconds).start()
+        app.state.runner = runner
+        try:
+            yield
+        finally:
+            if runner is not None:
+                runner.stop()
+
+    app = FastAPI(title="reportmine", version=__version__, lifespan=lifespan,
+                  description="Search and count the facts in trade-union annual work summaries. "
+                              "Every route but /health and the docs needs `Authorization: Bearer TOKEN`.")
+    app.state.settings = settings
+    app.state.store = store
+    for name in ROUTERS:
+        app.include_router(importlib.import_module(f"api.routes.{name}").router)
+    try:
+        web = importlib.import_module("api.routes.web")
+    except ModuleNotFoundError as exc:
+        if exc.name != "api.routes.web":
+            raise
+    else:
+        app.include_router(web.router)
+    if STATIC.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+app = create_app()
