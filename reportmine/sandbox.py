@@ -97,7 +97,7 @@ def _worker(conn, limits: Limits):
         data, name, options = job
         try:
             doc = run_in_process(data, name, options, limits)
-            conn.send(("ok", doc.model_dump()))
+            conn.send(("ok", doc.model_dump(exclude={"tokens"})))  # tokens are cheap to redo, costly to ship
         except ReadError as exc:
             conn.send(("error", exc.reason))
         except MemoryError:
