@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 from reportmine.draft.build import Draft, DraftOptions, build_draft
+# imported here so that the name ``render`` is the function, not the submodule
+from reportmine.draft.render import render
 
 
 def draft_from_store(store, scope=None, options: DraftOptions | None = None) -> Draft:
@@ -22,12 +24,6 @@ def draft_from_store(store, scope=None, options: DraftOptions | None = None) -> 
         options = DraftOptions(year=year, orgs=options.orgs, categories=options.categories,
                                federation=options.federation)
     return build_draft(inp, options)
-
-
-def render(draft: Draft, fmt: str, chart_path=None) -> bytes:
-    from reportmine.draft.render import render as _render
-
-    return _render(draft, fmt, chart_path)
 
 
 __all__ = ["Draft", "DraftOptions", "build_draft", "draft_from_store", "render"]
