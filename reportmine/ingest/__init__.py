@@ -25,12 +25,19 @@ for _mod in _BACKENDS:
             continue
         _MISSING[_mod] = str(exc)
 
+# extensions of binary formats: bytes that sniff as plain text under these names are junk
+_BINARY_EXTENSIONS = {".pdf", ".doc", ".docx", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp",
+                      ".bmp", ".gif", ".zip", ".xls", ".xlsx", ".ppt", ".pptx", ".wps"}
+
 __all__ = ["read_document", "read_bytes", "ReadError", "UnsupportedFormat", "ReadOptions", "sniff"]
 
 
 def read_bytes(data: bytes, name: str, options: ReadOptions | None = None) -> Document:
     options = options or ReadOptions()
     fmt = sniff(data, name)
+    ext = Path(name).suffix.lower()
+    if fmt == "text" and ext in _BINARY_EXTENSIONS:
+        raise UnsupportedFormat(name, f"named {ext} but its bytes are not a {ext[1:].upper()} file")
     reader = READERS.get(fmt)
     if reader is None:
         raise UnsupportedFormat(name, f"{fmt} files are not supported yet")

@@ -48,7 +48,10 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         if even_nul > 0.3 and odd_nul < 0.05:
             return data.decode("utf-16-be", errors="replace"), "utf-16-be"
     try:
-        return data.decode("utf-8"), "utf-8"
+        text = data.decode("utf-8")
+        if plausibility(text.replace("\x00", "")) >= 0.8 or not text.replace("\x00", "").strip():
+            return text, "utf-8"
+        raise ReadError(name, "binary data, not text (control characters)")
     except UnicodeDecodeError:
         pass
     candidates = []
