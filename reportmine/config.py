@@ -18,6 +18,7 @@ class Settings(BaseSettings):
 
     db: str = "sqlite:///./data/reportmine.db"
     broker: str = ""
+    celery_queue: str = "reportmine"  # workers listen here (-Q); tests use a queue of their own
     anonymous: bool = False
 
     # ingestion limits (bytes per file, archive expansion)

@@ -217,3 +217,85 @@ def filled(store, samples):
     for d, o in zip(samples, owners):
         store.add_document(d, "default", o)
     return store
+
+
+class Api:
+    """A TestClient over a fresh store, with one token per role (two tenants, two units)."""
+
+    ROLES = {
+        "admin": ("admin", None, "default"),
+        "staff": ("staff", None, "default"),
+        "unit_a": ("unit", "丰台区第一医院", "default"),
+        "unit_b": ("unit", "丰台区妇幼保健院", "default"),
+        "other": ("staff", None, "other-federation"),
+    }
+
+    def __init__(self, store_url: str, anonymous: bool = False, **settings):
+        from fastapi.testclient import TestClient
+
+        from api.main import create_app
+        from reportmine.config import Settings
+        from reportmine.store import Store
+        from reportmine.store.auth import add_user
+
+        self.settings = Settings(db=store_url, anonymous=anonymous, sandbox=False, **settings)
+        self.store = Store(store_url)
+        self.app = create_app(self.settings, store=self.store, run_jobs=False)
+        self.client = TestClient(self.app)
+        self.tokens = {}
+        for name, (role, org, tenant) in self.ROLES.items():
+            self.tokens[name] = add_user(self.store, name, role, org=org, tenant=tenant)["token"]
+
+    def h(self, who: str | None) -> dict:
+        return {} if who is None else {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def get(self, path, who="staff", **kw):
+        return self.client.get(path, headers=self.h(who), **kw)
+
+    def post(self, path, who="staff", **kw):
+        return self.client.post(path, headers=self.h(who), **kw)
+
+    def upload(self, files: dict[str, bytes], who="staff", org=None):
+        r = self.post("/documents", who, files=[("files", (n, b)) for n, b in files.items()],
+                      data={"org": org} if org else None)
+        assert r.status_code == 202, r.text
+        return r.json()["jobs"]
+
+    def run_jobs(self):
+        from reportmine.store.jobs import drain
+
+        return drain(self.store)
+
+    def close(self):
+        self.client.close()
+        self.store.close()
+
+
+@pytest.fixture
+def api(settings_env):
+    a = Api(settings_env)
+    yield a
+    a.close()
+
+
+# A short summary in the style of the real ones (written for these tests).
+REPORT_A = """北京市丰台区第一医院工会2023年工作总结
+
+一、加强职工教育培训
+全年举办业务培训班8期，参加培训的工会干部和职工共计420人次。组织职工技能竞赛5场，参赛职工达160余人。
+
+二、关心职工生活
+开展送温暖活动，走访慰问困难职工36户，发放慰问金7.2万元。组织职工健康体检1200人。
+
+三、推进民主管理
+召开职代会2次，收集职工提案18件，办结率100%。
+"""
+
+REPORT_B = """丰台区妇幼保健院工会2023年度工作总结
+
+一、职工创新
+新建职工创新工作室2个，完成技术革新项目11项，获得国家专利3项。
+
+二、教育培训
+组织岗位练兵活动，培训青年职工260人次。
+"""

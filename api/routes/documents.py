@@ -24,7 +24,7 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
             return b"".join(chunks)
         size += len(chunk)
         if size > limit:
-            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            raise HTTPException(413,
                                 f"{upload.filename}: larger than the limit of {limit} bytes")
         chunks.append(chunk)
 
@@ -40,7 +40,7 @@ async def upload_documents(
     The same bytes already stored give a finished job pointing at the stored document."""
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > cfg.max_upload_bytes * max(1, len(files)) + 1_000_000:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "upload larger than the limit")
+        raise HTTPException(413, "upload larger than the limit")
     owner = who.org if who.role == "unit" else (org or None)
     out = []
     for upload in files:

@@ -1,6 +1,6 @@
 """Celery workers for ingestion at scale: ``REPORTMINE_BROKER=redis://127.0.0.1:6379/0``.
 
-    celery -A reportmine.store.celery_app worker --concurrency 2
+    celery -A reportmine.store.celery_app worker -Q reportmine --concurrency 2
 
 The task only carries a job id; the bytes and the state live in the store's ``jobs`` table,
 so the worker runs exactly the code the embedded runner runs. ``acks_late`` with
@@ -17,6 +17,7 @@ from reportmine.config import get_settings
 
 app = Celery("reportmine", broker=get_settings().broker or "redis://127.0.0.1:6379/0")
 app.conf.update(
+    task_default_queue=get_settings().celery_queue,
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
