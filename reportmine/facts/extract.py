@@ -211,6 +211,10 @@ def _is_named(text: str, s: int, end: int, num: _Num, unit: str) -> bool:
                     break
     if unit in ("年", "个月", "天", "周") and text.startswith(("规划", "计划", "行动", "攻坚", "发展规划"), end):
         return True  # 三年规划, 五年计划: the name of a plan
+    if unit == "周年":
+        return True  # 成立100周年: an anniversary names the occasion
+    if num.is_cn and unit.endswith("元") and text[s:s + 1] in "百千万" and text.startswith(("级", "以上"), end):
+        return True  # 百万元级别: an order of magnitude
     if unit == "届" and (end < len(text) and (text[end] in _CN_CLASS or text[end].isdigit())):
         return True  # 五届三次职代会: a session number
     if unit == "次" and s > 0 and text[s - 1] == "届":

@@ -105,11 +105,18 @@ def _verb_phrase(words) -> str:
     """A verb and what follows it, up to the clause end, a list separator or another number."""
     out = ""
     started = False
+    in_pp = 0  # words skipped inside a prepositional phrase (在决赛现场展开角逐)
     for w, f in words:
         if not started:
             if f.startswith("v") and f != "vn":
                 started = True
-            elif f in ("d", "p", "c") or w in ("均", "都", "共", "先后", "已", "还"):
+            elif f in ("d", "c") or w in ("均", "都", "共", "先后", "已", "还"):
+                continue
+            elif f == "p" and not in_pp:
+                in_pp = 1
+                continue
+            elif in_pp and in_pp < 5 and f != "x" and f != "m":
+                in_pp += 1
                 continue
             else:
                 return ""
@@ -141,6 +148,26 @@ def _left_phrase(left: str) -> tuple[str, str]:
     verb = ""
     if words and words[-1][1].startswith("v") and words[-1][1] != "vn" and words[-1][0] not in _HAVE:
         verb = words[-1][0]
+    # X包括A、B、C等5个项目: what is counted is X's
+    for idx in range(len(words) - 1, 0, -1):
+        if words[idx][0] in _ENUMERATE and idx >= 1:
+            words = words[:idx]
+            verb = ""
+            break
+    else:
+        words = _have_object(words)
+    out = ""
+    for w, f in reversed(words):
+        if len(out) + len(w) > _MAX and out:
+            break
+        out = w + out
+    return _strip_start(out), verb
+
+
+_ENUMERATE = ("包括", "包含", "涵盖", "分为", "分成", "涉及")
+
+
+def _have_object(words):
     # the object of a 有/为/是 inside the clause: 系统目前有全国、北京市劳模 → 全国、北京市劳模
     for idx in range(len(words) - 1, 0, -1):
         w, f = words[idx]
@@ -149,13 +176,7 @@ def _left_phrase(left: str) -> tuple[str, str]:
             if len(tail) >= 2:
                 words = words[idx + 1:]
             break
-    # trailing words up to the length limit, never cutting a word
-    out = ""
-    for w, f in reversed(words):
-        if len(out) + len(w) > _MAX and out:
-            break
-        out = w + out
-    return _strip_start(out), verb
+    return words
 
 
 def metric_for(text: str, fact: dict, facts: list[dict], i: int, lo: int, hi: int) -> str | None:
@@ -186,6 +207,12 @@ def metric_for(text: str, fact: dict, facts: list[dict], i: int, lo: int, hi: in
     words = _tag(right)
     noun, k = _counted_noun(words, force)
     rest = words[k:]
+    if words and (not noun or not _nounish(words[0][1])) and any(w == "的" for w, _ in words[:8]):
+        # 40余名来自各领域的专家参与评分, 12人组成的监督员队伍: the head noun after 的
+        d = next(idx for idx, (w, _) in enumerate(words) if w == "的")
+        head, k3 = _counted_noun(words[d + 1:], True)
+        if head and not any(f == "m" for _, f in words[:d]):
+            noun, rest = head, words[d + 1 + k3:]
     if not noun and rest and rest[0][0] == "的":
         noun, k2 = _counted_noun(rest[1:], True)
         rest = rest[1 + k2:]
@@ -204,6 +231,14 @@ def metric_for(text: str, fact: dict, facts: list[dict], i: int, lo: int, hi: in
         if rest[0][0] == "的" and len(rest) > 1:
             rest = rest[1:]
         verb = _verb_phrase(rest)
+    if not verb and nxt_start < b:
+        # 55家单位的工会主席等150余人参加了培训: the clause's predicate, after its last figure
+        j = i
+        while j + 1 < len(facts) and facts[j + 1]["start"] < b:
+            j += 1
+        tw = _tag(_clean(text[facts[j]["end"]:b]))
+        _, k2 = _counted_noun(tw, True)
+        verb = _verb_phrase(tw[k2:])
     left = _clean(text[a:s])
     left_np, left_verb = _left_phrase(left)
     noun = _strip_end(noun) if len(noun) > 2 else noun
