@@ -49,15 +49,18 @@ class Limits:
         return out
 
 
-def _rss_mb(pid: int) -> float:
+def _private_mb(pid: int) -> float:
+    """Memory the worker owns itself: pages shared with the parent it forked from (the
+    loaded models) do not count against the file it reads."""
+    total = 0
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
+                if line.startswith(("Private_Clean:", "Private_Dirty:", "Swap:")):
+                    total += int(line.split()[1])
     except OSError:
-        pass
-    return 0.0
+        return 0.0
+    return total / 1024
 
 
 def check_before_reading(data: bytes, name: str, limits: Limits):
@@ -177,7 +180,7 @@ class Sandbox:
             if time.monotonic() > deadline:
                 self._kill()
                 raise ReadError(name, f"took longer than the limit of {self.limits.seconds:g} s")
-            if _rss_mb(self._proc.pid) > self.limits.memory_mb:
+            if _private_mb(self._proc.pid) > self.limits.memory_mb:
                 self._kill()
                 raise ReadError(name, f"used more memory than the limit of {self.limits.memory_mb} MB")
 
