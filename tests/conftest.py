@@ -230,7 +230,7 @@ class Api:
         "other": ("staff", None, "other-federation"),
     }
 
-    def __init__(self, store_url: str, anonymous: bool = False, **settings):
+    def __init__(self, store_url: str, anonymous: bool = False, make_users: bool = True, **settings):
         from fastapi.testclient import TestClient
 
         from api.main import create_app
@@ -243,7 +243,7 @@ class Api:
         self.app = create_app(self.settings, store=self.store, run_jobs=False)
         self.client = TestClient(self.app)
         self.tokens = {}
-        for name, (role, org, tenant) in self.ROLES.items():
+        for name, (role, org, tenant) in self.ROLES.items() if make_users else ():
             self.tokens[name] = add_user(self.store, name, role, org=org, tenant=tenant)["token"]
 
     def h(self, who: str | None) -> dict:
