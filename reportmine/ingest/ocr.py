@@ -14,7 +14,8 @@ import logging
 import math
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
 import numpy as np
@@ -184,26 +185,34 @@ def ocr_images(images: list, progress: Callable[[int, int], None] | None = None,
     cores = cpu_count()
     workers = workers or min(cores, n)
     results: list[list[Item] | None] = [None] * n
+    pooled = False
     if workers >= 2 and n >= 3:
-        import multiprocessing as mp
-
-        threads = max(1, cores // workers)
-        ctx = mp.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                                 initargs=(threads,)) as pool:
-            futures = {pool.submit(_worker, im): i for i, im in enumerate(images)}
-            done = 0
-            from concurrent.futures import as_completed
-
-            for fut in as_completed(futures):
-                i = futures[fut]
-                results[i] = [Item(x0, y0, x1, y1, t, s, conf=c) for x0, y0, x1, y1, t, s, c in fut.result()]
-                done += 1
-                if progress:
-                    progress(done, n)
-    else:
+        try:
+            _pool_map(images, results, workers, max(1, cores // workers), progress)
+            pooled = True
+        except (RuntimeError, OSError, BrokenProcessPool) as exc:  # no subprocesses here
+            log.warning("OCR process pool unavailable (%s); reading pages one by one", exc)
+    if not pooled:
+        results = [None] * n
         for i, im in enumerate(images):
             results[i] = ocr_image(im)
             if progress:
                 progress(i + 1, n)
     return [r or [] for r in results]
+
+
+def _pool_map(images, results, workers: int, threads: int, progress) -> None:
+    import multiprocessing as mp
+
+    # fork is safe while this process has not started onnxruntime's threads; otherwise a
+    # fresh interpreter per worker (spawn)
+    method = "fork" if _ENGINE is None and "fork" in mp.get_all_start_methods() else "spawn"
+    ctx = mp.get_context(method)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                             initargs=(threads,)) as pool:
+        futures = {pool.submit(_worker, im): i for i, im in enumerate(images)}
+        for done, fut in enumerate(as_completed(futures), 1):
+            i = futures[fut]
+            results[i] = [Item(x0, y0, x1, y1, t, s, conf=c) for x0, y0, x1, y1, t, s, c in fut.result()]
+            if progress:
+                progress(done, len(images))

@@ -22,6 +22,7 @@ from reportmine.ingest.layout import Item, chars_to_items, is_cjk_char, layout_i
 
 log = logging.getLogger(__name__)
 
+MAX_RENDER_SIDE = 2400  # pixels; an A4 page at 200 dpi is 2339 px high
 _SPACES = {0x20, 0xA0, 0x3000, 0x0D, 0x0A, 0x09, 0x0C, 0x02, 0xFFFE, 0x2002, 0x2003, 0x2009, 0x200B}
 
 
@@ -209,10 +210,14 @@ def _read(pdf: pdfium.PdfDocument, name: str, options: ReadOptions) -> ReadResul
 def _ocr_pages(pdf, indices, pages, options, warnings, total) -> int:
     from reportmine.ingest import ocr
 
-    scale = options.ocr_dpi / 72.0
-    images = []
+    base = options.ocr_dpi / 72.0
+    images, scales = [], []
     for index in indices:
         page = pdf[index]
+        w, h = page.get_size()
+        # large page boxes (scans stored at 72 "dpi") would render to huge bitmaps
+        scale = min(base, MAX_RENDER_SIDE / max(1.0, w, h))
+        scales.append(scale)
         image = page.render(scale=scale, grayscale=True).to_pil()
         page.close()
         images.append(None if _is_blank(image) else image)
@@ -226,6 +231,7 @@ def _ocr_pages(pdf, indices, pages, options, warnings, total) -> int:
     done = 0
     for k, items in zip(todo, results):
         index = indices[k]
+        scale = scales[k]
         for it in items:  # pixels → points
             it.x0, it.y0, it.x1, it.y1, it.size = (it.x0 / scale, it.y0 / scale, it.x1 / scale,
                                                    it.y1 / scale, it.size / scale)
