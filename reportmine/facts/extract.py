@@ -221,7 +221,7 @@ def _is_named(text: str, s: int, end: int, num: _Num, unit: str) -> bool:
         return True
     if unit == "年" and (text.startswith(("来", "以来", "里", "间", "内", "前", "后", "中"), end)
                         or any(w in text[max(0, s - 3):s] for w in ("过去", "未来"))
-                        or text[s - 1:s] in ("这", "那")):
+                        or text[s - 1:s] in ("这", "那", "的")):
         return True  # 五年来, 过去五年: a period framing the text, not a count
     if not num.is_cn:
         return False
@@ -230,8 +230,9 @@ def _is_named(text: str, s: int, end: int, num: _Num, unit: str) -> bool:
     nxt = text[end:end + 4]
     if unit in ("个", "項", "项", "位", "大") and nxt.startswith(U.SLOGAN_NOUNS):
         return True
-    if end < len(text) and text[end] in _CN_DIGIT_ONLY and text[end] not in "零〇":
-        return True  # 三位一体, 一人一档, 两学一做
+    if (end + 1 < len(text) and text[end] in _CN_DIGIT_ONLY and text[end] not in "零〇"
+            and text[end + 1] not in "等十百千万" and not U.is_unit(text[end + 1])):
+        return True  # 三位一体, 一人一档 (but 四个三等奖 is a count)
     return False
 
 
@@ -250,8 +251,12 @@ def find_facts(text: str) -> list[dict]:
         num = _read_number(text, m)
         if num is None:
             continue
-        if prev in _ORDINAL_BEFORE or prev == "前":
-            continue
+        if prev and (prev in _ORDINAL_BEFORE or prev in "前×*＊÷") or (
+                not pct and text[max(0, s - 2):s] in ("分之", "一式")):
+            continue  # 第三, 前三名, 11×19, 三分之二, 一式四份
+        if not num.is_cn and m.group("num") and len(m.group("num")) > 1 and m.group("num")[0] in "0０" \
+                and m.group("num")[1:2] not in ".．":
+            continue  # 05万元, 09年: a fragment of a number broken by OCR or an abbreviated year
         if not pct and prev and prev.isascii() and (prev.isalnum() or prev in "._/:#-+"):
             if not (prev == "-" and s >= 2 and not text[s - 2].isdigit()):
                 continue  # No.5, V2, 0576-8412, 8:30, 1.2.3 headings
@@ -289,9 +294,12 @@ def find_facts(text: str) -> list[dict]:
             uend = upos + len(unit_written)
             canon = U.canonical_unit(unit_written)
             folded = unit_written.translate(U.TRAD)
+            if canon == "年" and re.match(r"\s?[0-9〇零一二三四五六七八九十]{1,3}\s?月", text[uend:uend + 6]):
+                pending.clear()
+                continue  # 108年8月: a date in any era
             if canon == "年":
                 after = text[uend:uend + 1]
-                if (not num.is_cn and text[num.start] == "0") or value >= 1000 or value != int(value) or after in "度级初底末中份" or (num.is_cn and value > 100):
+                if (not num.is_cn and text[num.start] == "0") or value >= 1000 or value != int(value) or (after and after in "度级初底末中份") or (num.is_cn and value > 100):
                     pending.clear()
                     continue  # a year (2023年, 2023年度), not a duration
             if canon == "个" and text[uend:uend + 1] in "多余半" and text[uend + 1:uend + 2] == "月":
@@ -322,7 +330,7 @@ def find_facts(text: str) -> list[dict]:
             if text.startswith(word, uend):
                 if word in ("多", "余") and (pct or canon not in ("年", "个月", "天", "小时", "周")):
                     continue
-                if word == "上下" and text[uend + 2:uend + 3] in "级班同一":
+                if word == "上下" and text[uend + 2:uend + 3] and text[uend + 2] in "级班同一":
                     continue
                 qual = q if qual == "exact" else qual
                 uend += len(word)
