@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     db: str = "sqlite:///./data/reportmine.db"
     broker: str = ""
     celery_queue: str = "reportmine"  # workers listen here (-Q); tests use a queue of their own
+    celery_visibility_timeout: int = 3600  # seconds before a message of a vanished worker is redelivered
     anonymous: bool = False
 
     # ingestion limits (bytes per file, archive expansion)
