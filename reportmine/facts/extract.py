@@ -211,6 +211,12 @@ def _is_named(text: str, s: int, end: int, num: _Num, unit: str) -> bool:
                     break
     if unit in ("年", "个月", "天", "周") and text.startswith(("规划", "计划", "行动", "攻坚", "发展规划"), end):
         return True  # 三年规划, 五年计划: the name of a plan
+    if prev in "”’」』\"" and num.is_cn:
+        # “维护、建设、参与、教育”四项职能: the count of a named list just quoted
+        back = text[max(0, s - 40):s - 1]
+        o = max(back.rfind(q) for q in "“‘「『\"")
+        if o >= 0 and back[o + 1:].count("、") + 1 == int(num.value):
+            return True
     if unit == "周年":
         return True  # 成立100周年: an anniversary names the occasion
     if num.is_cn and unit.endswith("元") and text[s:s + 1] in "百千万" and text.startswith(("级", "以上"), end):
@@ -336,10 +342,16 @@ def find_facts(text: str) -> list[dict]:
                 uend += len(word)
                 break
         fstart, pre_q = _pre_qualifier(text, num.start if not pct else m.start("pct"), max(0, s - 6))
+        if pre_q == "nearly" and canon == "年" and not any(
+                w in text[max(0, fstart - 3):fstart] for w in ("历时", "长达", "用了", "坚持", "经过", "达")):
+            pending.clear()
+            continue  # 近三年, 近2年来: a period framing the sentence
         if pre_q != "exact":
             qual = pre_q
         else:
             fstart = m.start("pct") if pct else num.start
+        value = round(value, 6)
+        value_max = round(value_max, 6) if value_max is not None else None
         fact = {"start": fstart, "end": uend, "value": value, "value_max": value_max,
                 "unit": canon, "qualifier": qual, "num_start": num.start,
                 "unit_start": uend - len(unit_written) if not pct else uend}
