@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -66,90 +64,89 @@ def load_lexicon(path: str | None = None) -> dict[str, dict[str, float]]:
 
 
 class LexiconMatcher:
-    """Finds lexicon terms in normalised text (longest match wins at each position)."""
+    """Forward maximum matching of terms in normalised text, with a prefix set so that each
+    position costs a lookup or two (this is the hot loop of inference)."""
 
-    def __init__(self, lexicon: dict[str, dict[str, float]]):
+    def __init__(self, lexicon: dict[str, dict[str, float]], words: list[str] | None = None):
         self.terms: dict[str, list[tuple[str, float]]] = {}
         for cat, terms in lexicon.items():
             for t, w in terms.items():
                 if t:
                     self.terms.setdefault(t, []).append((cat, w))
-        self.maxlen = max((len(t) for t in self.terms), default=1)
+        self.vocab: set[str] = set(self.terms) | {w for w in (words or []) if len(w) > 1}
+        self.prefixes = {t[:k] for t in self.vocab for k in range(1, len(t) + 1)}
 
-    def hits(self, s: str) -> list[tuple[str, str, float]]:
-        """(term, category, weight) for each non-overlapping longest match."""
+    def match(self, s: str) -> list[tuple[int, str]]:
+        """(start, term) for each non-overlapping longest match, left to right."""
         out = []
         i, n = 0, len(s)
-        terms = self.terms
+        prefixes, vocab = self.prefixes, self.vocab
         while i < n:
-            for L in range(min(self.maxlen, n - i), 0, -1):
-                t = s[i:i + L]
-                if t in terms:
-                    for cat, w in terms[t]:
-                        out.append((t, cat, w))
-                    i += L
-                    break
+            best = 0
+            k = 1
+            while i + k <= n and s[i:i + k] in prefixes:
+                if s[i:i + k] in vocab:
+                    best = k
+                k += 1
+            if best > 1 or (best == 1 and s[i] in self.terms):
+                out.append((i, s[i:i + best]))
+                i += best
             else:
                 i += 1
         return out
 
+    def hits(self, s: str) -> list[tuple[str, str, float]]:
+        """(term, category, weight) for each lexicon term among the matches."""
+        terms = self.terms
+        return [(t, cat, w) for _i, t in self.match(s) if t in terms for cat, w in terms[t]]
+
 
 class WordTokenizer:
-    """A jieba tokenizer on a given word list (no HMM), or the default jieba one."""
+    """jieba with its full dictionary: used at training time to find the model's words."""
 
-    def __init__(self, words: list[str] | None = None):
+    def __init__(self):
         import jieba
 
-        if words is None:
-            self._tok = jieba.Tokenizer()
-        else:
-            fd, path = tempfile.mkstemp(suffix=".txt", prefix="rm_words_")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                for w in words:
-                    f.write(f"{w} 10\n")
-            self._tok = jieba.Tokenizer(dictionary=path)
-            self._tok.tmp_dir = tempfile.gettempdir()
-            self._path = path
-        jieba_logger = logging.getLogger("jieba")
-        level = jieba_logger.level
+        self._tok = jieba.Tokenizer()
         jieba.setLogLevel(logging.WARNING)
-        try:
-            self._tok.initialize()
-        finally:
-            jieba_logger.setLevel(level)
-        if words is not None:
-            try:
-                os.unlink(self._path)
-            except OSError:
-                pass
+        self._tok.initialize()
 
     def cut(self, s: str) -> list[str]:
         return [w for w in self._tok.lcut(s, HMM=False) if len(w) > 1]
 
 
 class Featurizer:
-    """Turns normalised text into a list of string features (a bag)."""
+    """Turns normalised text into a list of string features (a bag).
+
+    Character n-grams; ``w:<word>`` for the words of the model's vocabulary (found by jieba on
+    the training texts, see ``build_vocabulary_words``) matched by forward maximum matching,
+    which segments the same way at training and inference time and is fast; ``L:<category>``
+    per lexicon hit (weight 2 counts twice); ``H:<category>`` for hits in the first 24
+    characters, where a paragraph's heading usually stands.
+    """
 
     def __init__(self, words: list[str] | None = None, ngram: tuple[int, int] = (1, 3),
                  lexicon: dict[str, dict[str, float]] | None = None):
         self.ngram = ngram
         self.words = words
-        self.tokenizer = WordTokenizer(words) if words else None
-        self.matcher = LexiconMatcher(lexicon if lexicon is not None else load_lexicon())
+        self.matcher = LexiconMatcher(lexicon if lexicon is not None else load_lexicon(), words)
+        self.use_words = bool(words)
 
     def __call__(self, s: str) -> list[str]:
         feats: list[str] = []
         lo, hi = self.ngram
         n = len(s)
         for k in range(lo, hi + 1):
-            feats.extend(s[i:i + k] for i in range(n - k + 1))
-        if self.tokenizer is not None:
-            feats.extend("w:" + w for w in self.tokenizer.cut(s))
-        for _t, cat, w in self.matcher.hits(s):
-            feats.extend(["L:" + cat] * int(w))
-        # the opening of a paragraph is often its heading: mark its lexicon hits
-        for _t, cat, _w in self.matcher.hits(s[:24]):
-            feats.append("H:" + cat)
+            feats.extend([s[i:i + k] for i in range(n - k + 1)])
+        terms = self.matcher.terms
+        for i, t in self.matcher.match(s):
+            if self.use_words and len(t) > 1:
+                feats.append("w:" + t)
+            if t in terms:
+                for cat, w in terms[t]:
+                    feats.extend(["L:" + cat] * int(w))
+                    if i < 24:
+                        feats.append("H:" + cat)
         return feats
 
 
@@ -157,7 +154,7 @@ def build_vocabulary_words(texts: list[str], lexicon: dict[str, dict[str, float]
     """Words jieba (full dictionary) finds in at least ``min_df`` texts, plus lexicon terms."""
     from collections import Counter
 
-    tok = WordTokenizer(None)
+    tok = WordTokenizer()
     df: Counter[str] = Counter()
     for t in texts:
         df.update(set(tok.cut(t)))

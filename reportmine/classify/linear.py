@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -60,23 +58,24 @@ class LinearModel:
 
     # ------------------------------------------------------------------ inference
     def _matrix(self, norm_texts: list[str]):
+        """Sublinear TF-IDF rows, l2-normalised, exactly as TfidfVectorizer computes them."""
         from scipy.sparse import csr_matrix
 
-        indptr, indices, data = [0], [], []
-        idx, idf = self.index, self.idf
-        for s in norm_texts:
-            counts = Counter(f for f in self.featurizer(s) if f in idx)
-            cols = [idx[f] for f in counts]
-            vals = np.array([1.0 + math.log(c) for c in counts.values()], dtype=np.float32)
-            if cols:
-                vals *= idf[cols]
-                nrm = float(np.sqrt((vals * vals).sum())) or 1.0
-                vals /= nrm
-            indices.extend(cols)
-            data.extend(vals.tolist())
-            indptr.append(len(indices))
-        return csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int64),
-                           np.array(indptr, dtype=np.int64)), shape=(len(norm_texts), len(self.vocab)))
+        get = self.index.get
+        rows, cols = [], []
+        for r, s in enumerate(norm_texts):
+            ids = [j for j in map(get, self.featurizer(s)) if j is not None]
+            cols.extend(ids)
+            rows.extend([r] * len(ids))
+        n = len(norm_texts)
+        X = csr_matrix((np.ones(len(cols), dtype=np.float32), (np.array(rows, dtype=np.int64),
+                        np.array(cols, dtype=np.int64))), shape=(n, len(self.vocab)))
+        X.sum_duplicates()
+        X.data = (1.0 + np.log(X.data)) * self.idf[X.indices]
+        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        X.data /= np.repeat(norms, np.diff(X.indptr)).astype(np.float32)
+        return X
 
     def decision(self, texts: list[str]) -> np.ndarray:
         X = self._matrix([normalize_text(t) for t in texts])
@@ -185,10 +184,7 @@ class LinearModel:
         meta = dict(meta or {})
         meta.update({"C": C, "ngram": list(ngram), "threshold": threshold, "n_train": len(texts),
                      "oof_macro_f1": round(macro_f1(decide(probs[tm], threshold), Y[tm]), 4), "seed": seed})
-        # drop features with no weight to keep the file small
-        keep = np.abs(W).max(axis=1) > 1e-4
-        vocab = [f for f, k_ in zip(vocab, keep) if k_]
-        return cls(vocab=vocab, idf=vec.idf_[keep], coef=W[keep], intercept=b, platt=platt,
+        return cls(vocab=vocab, idf=vec.idf_, coef=W, intercept=b, platt=platt,
                    threshold=threshold, words=words or [], meta=meta)
 
 
