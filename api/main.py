@@ -21,7 +21,7 @@ from reportmine.config import Settings, get_settings
 
 log = logging.getLogger("reportmine.api")
 STATIC = Path(__file__).resolve().parent / "static"
-ROUTERS = ("health", "documents", "jobs", "facts", "search", "corrections", "users")
+ROUTERS = ("health", "documents", "jobs", "facts", "search", "corrections", "users", "drafts")
 
 
 def create_app(settings: Settings | None = None, store=None, run_jobs: bool | None = None) -> FastAPI:
