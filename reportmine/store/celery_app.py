@@ -33,5 +33,7 @@ def ingest_job(job_id: int) -> str:
     from reportmine.store.jobs import run_job
     from reportmine.store.repository import get_store
 
-    result = run_job(get_store(), job_id, force=ingest_job.request.redelivered or False)
+    # Celery hands a message out again only when its worker died or its lease ran out, so
+    # an unfinished job is taken over; storing the document twice is prevented by sha256
+    result = run_job(get_store(), job_id, force=True)
     return result["state"] if result else "taken"
