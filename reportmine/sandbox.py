@@ -30,7 +30,7 @@ class Limits:
     ``REPORTMINE_LIMIT_SECONDS``, ``_MEMORY_MB``, ``_MAX_PIXELS``, ``_MAX_TEXT_CHARS``."""
 
     seconds: float = 300.0
-    memory_mb: int = 3072
+    memory_mb: int = 1536
     max_bytes: int = 50 * 1024 * 1024
     max_pages: int = 2000
     max_pixels: int = 180_000_000
@@ -119,8 +119,21 @@ class Sandbox:
         self._ctx = mp.get_context("fork")
         self._proc = None
         self._conn = None
+        self._warmed = False
+
+    @staticmethod
+    def warm():
+        """Load jieba and the classifier in this process, so every forked worker starts warm."""
+        from reportmine.classify import get_classifier
+        from reportmine.text.segment import tokenizer
+
+        tokenizer()
+        get_classifier()
 
     def _start(self):
+        if not self._warmed:
+            self.warm()
+            self._warmed = True
         parent, child = self._ctx.Pipe()
         self._proc = self._ctx.Process(target=_worker, args=(child, self.limits), daemon=True)
         self._proc.start()

@@ -30,7 +30,7 @@ def hostile_text_reader(data, name, options):
 @pytest.fixture()
 def sandbox(monkeypatch):
     monkeypatch.setitem(base.READERS, "text", hostile_text_reader)  # the forked worker inherits it
-    box = Sandbox(Limits(seconds=3, memory_mb=400))
+    box = Sandbox(Limits(seconds=8, memory_mb=400))
     yield box
     box.close()
 

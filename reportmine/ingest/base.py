@@ -34,6 +34,7 @@ class ReadOptions:
 
     ocr: bool = True
     max_pages: int = 2000
+    max_chars: int = 6_000_000  # decoded characters per text file
     ocr_dpi: int = 200
     progress: Callable[[int, int], None] | None = None  # (pages done, pages total)
 

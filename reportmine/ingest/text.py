@@ -27,14 +27,22 @@ def plausibility(text: str) -> float:
     for ch in sample:
         o = ord(ch)
         if (32 <= o < 127 or ch in "\n\r\t" or 0x4E00 <= o <= 0x9FFF or 0x3000 <= o <= 0x303F
-                or 0xFF00 <= o <= 0xFFEF or 0x2010 <= o <= 0x2027 or 0x2460 <= o <= 0x24FF
+                or 0xFF01 <= o <= 0xFF5E or 0xFFE0 <= o <= 0xFFE6 or 0x2010 <= o <= 0x2027 or 0x2460 <= o <= 0x24FF
                 or ch in "·×÷°±—…‰"):
             good += 1
     return good / len(sample)
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """Decode bytes to str; returns (text, encoding). BOMs first, then UTF-16 without BOM
+    """Decode bytes to str; returns (text, encoding). Raises ``ReadError`` for binary data."""
+    text, encoding = _decode(data, name)
+    if text.strip("\x00 \t\r\n\ufeff") and plausibility(text.replace("\x00", "")) < 0.8:
+        raise ReadError(name, f"binary data, not text (read as {encoding}, mostly implausible characters)")
+    return text, encoding
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """BOMs first, then UTF-16 without BOM
     (NUL pattern), strict UTF-8, GB18030, then charset-normalizer's best guess."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
@@ -91,6 +99,10 @@ def read_text(data: bytes, name: str, options: ReadOptions) -> ReadResult:
     text = text.replace("\x00", "")
     if not text.strip():
         raise ReadError(name, f"no text (decoded as {encoding}, only whitespace or a BOM)")
+    if sum(1 for ch in text[:1000] if ch.isalnum()) < 2:
+        raise ReadError(name, "no text (fewer than two letters or characters)")
+    if len(text) > options.max_chars:
+        raise ReadError(name, f"text too long: {len(text):,} characters (limit {options.max_chars:,})")
     binary = sum(1 for ch in text[:4000] if ord(ch) < 32 and ch not in "\t\n\r\f") + text[:4000].count("\ufffd")
     if binary > 0.1 * min(len(text), 4000):
         raise ReadError(name, "binary data, not text (control characters or undecodable bytes)")
