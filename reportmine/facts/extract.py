@@ -410,6 +410,13 @@ def extract_facts(doc: Document) -> Document:
         sent_lo2, sent_hi2 = _bounds(text, s, e, set("。！？!?；;"), max(0, plo - 200), min(len(text), phi + 200))
         if text[s:e].count("\n"):
             sent_lo, sent_hi = sent_lo2, sent_hi2
+        # a line broken inside a sentence (a long line not ending in punctuation) continues it
+        while sent_hi < len(text) and text[sent_hi] == "\n" and sent_hi - sent_lo >= 15 \
+                and text[sent_hi - 1] not in "。！？!?；;：:”" and sent_hi - s < 120:
+            nxt = text.find("\n", sent_hi + 1)
+            nxt = len(text) if nxt < 0 else nxt
+            stop = min((text.find(c, sent_hi + 1) for c in "。！？；" if text.find(c, sent_hi + 1) >= 0), default=nxt)
+            sent_hi = min(nxt, stop)
         metric = metric_for(text, f, raw, i, sent_lo, sent_hi)
         if metric is None and facts and facts[-1].end >= sent_lo and facts[-1].metric:
             metric = facts[-1].metric  # 发放500人次,1000盒: the same thing counted twice

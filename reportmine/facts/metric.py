@@ -19,7 +19,7 @@ _FILLER_END = ("共计", "总计", "合计", "累计", "共有", "达到", "分�
                "到")
 _FILLER_START = ("其中", "目前", "同时", "此外", "另外", "全年", "截至目前", "截止目前", "并", "共",
                  "还", "又", "已", "均", "先后", "累计", "共计", "总计", "现", "现有", "通过")
-_NOUNISH = ("n", "vn", "j", "l", "an", "b", "nz", "ng", "nt", "ns", "nr", "s", "a", "f", "eng", "h", "k")
+_NOUNISH = ("n", "vn", "j", "an", "b", "nz", "ng", "nt", "ns", "nr", "s", "a", "f", "eng", "h", "k")
 _MAX = 14
 
 
@@ -179,6 +179,38 @@ def _have_object(words):
     return words
 
 
+def _forces(text: str, fact: dict) -> bool:
+    """Whether the word after this fact's unit must be the noun it counts (42家单位)."""
+    written = text[fact["unit_start"]:fact["end"]]
+    if fact["unit"] in ("%", "‰") or not written:
+        return False
+    return not any(written.startswith(u) for u in _SELF_STANDING if len(u) <= len(written)) or written[0] in "名位"
+
+
+_ATTR_VERBS = ("来自", "具有", "拥有", "组成", "涵盖", "覆盖", "位于", "分布", "涉及", "包括", "包含", "隶属")
+_DURATION = frozenset(("天", "小时", "个月", "年", "周", "分钟", "工作日", "星期", "学期"))
+_DURATION_VERBS = ("仅用", "用了", "只用", "花了", "耗时", "历时", "为期", "长达", "经过", "用")
+
+
+def _duration_metric(text: str, left: str, right: str) -> str | None:
+    """仅用3天就讨回了工资 → 讨回工资用时; 为期两天的培训 → 培训时长."""
+    left = left.rstrip()
+    verb = next((v for v in _DURATION_VERBS if left.endswith(v)), None)
+    if verb is None:
+        return None
+    r = right
+    for w in ("的时间", "时间", "的", "就", "便", "即", "内", "后"):
+        if r.startswith(w):
+            r = r[len(w):]
+    words = _tag(r)
+    phrase = _verb_phrase(words)
+    if not phrase:
+        phrase, _ = _counted_noun(words, True)
+    if not phrase:
+        return None
+    return phrase + ("时长" if verb in ("为期", "长达") else "用时")
+
+
 def metric_for(text: str, fact: dict, facts: list[dict], i: int, lo: int, hi: int) -> str | None:
     """A short phrase for what ``fact`` counts, from the sentence ``text[lo:hi]``."""
     s, e = fact["start"], fact["end"]
@@ -202,12 +234,12 @@ def metric_for(text: str, fact: dict, facts: list[dict], i: int, lo: int, hi: in
             if sep >= 0:
                 a = prev_end + sep + 1
     nxt_start = facts[i + 1]["start"] if i + 1 < len(facts) else len(text)
-    force = fact["unit"] not in _SELF_STANDING and text[fact["unit_start"]:e][:2] not in _SELF_STANDING
+    force = _forces(text, fact)
     right = _clean(text[e:min(b, nxt_start) if nxt_start > e else b])
     words = _tag(right)
     noun, k = _counted_noun(words, force)
     rest = words[k:]
-    if words and (not noun or not _nounish(words[0][1])) and any(w == "的" for w, _ in words[:8]):
+    if words and (not noun or words[0][0] in _ATTR_VERBS) and any(w == "的" for w, _ in words[:16]):
         # 40余名来自各领域的专家参与评分, 12人组成的监督员队伍: the head noun after 的
         d = next(idx for idx, (w, _) in enumerate(words) if w == "的")
         head, k3 = _counted_noun(words[d + 1:], True)
@@ -225,7 +257,7 @@ def metric_for(text: str, fact: dict, facts: list[dict], i: int, lo: int, hi: in
             j += 1
         tail = _clean(text[facts[j]["end"]:b])
         tw = _tag(tail)
-        _, k2 = _counted_noun(tw, True)
+        _, k2 = _counted_noun(tw, _forces(text, facts[j]))
         verb = _verb_phrase(tw[k2:])
     elif rest:
         if rest[0][0] == "的" and len(rest) > 1:
@@ -237,9 +269,13 @@ def metric_for(text: str, fact: dict, facts: list[dict], i: int, lo: int, hi: in
         while j + 1 < len(facts) and facts[j + 1]["start"] < b:
             j += 1
         tw = _tag(_clean(text[facts[j]["end"]:b]))
-        _, k2 = _counted_noun(tw, True)
+        _, k2 = _counted_noun(tw, _forces(text, facts[j]))
         verb = _verb_phrase(tw[k2:])
     left = _clean(text[a:s])
+    if fact["unit"] in _DURATION:
+        dm = _duration_metric(text, left, right)
+        if dm:
+            return dm
     left_np, left_verb = _left_phrase(left)
     noun = _strip_end(noun) if len(noun) > 2 else noun
     if noun:
