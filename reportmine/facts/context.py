@@ -37,7 +37,9 @@ _ORG_SUFFIX = ("总工会", "工会委员会", "工会", "卫生健康委员会"
                "有限公司", "公司", "集团", "大学", "学院", "学校", "协会", "办事处", "街道", "政府")
 _ORG = re.compile(
     r"[\u4e00-\u9fff]{2,16}?(?:" + "|".join(sorted(set(_ORG_SUFFIX), key=len, reverse=True)) + r")"
+    r"(?![面势限部长工任])"  # 新局面, 中心工作, 中心任务 are not names
 )
+_ORG_TAIL = ("工会委员会", "工会", "分会", "委员会", "女职工委员会")
 # Characters that cannot stand inside an org name's prefix (a verb or particle before it).
 _ORG_BREAK = set("的在由和与及对向从是为把被将让给经于了着过并而且等这那其此该各每全共来到")
 _PLACE = set("省市区县镇乡村州盟旗")
@@ -93,9 +95,11 @@ def year_mentions(text: str) -> list[tuple[int, int]]:
 
 def find_title(doc: Document) -> str | None:
     for p in doc.paragraphs[:8]:
-        line = doc.text[p.start:p.end].strip().lstrip("#").strip()
+        line = doc.text[p.start:p.end].strip(" \t#*")
         if not line or len(line) < 4:
             continue
+        if _NUMBERED.match(line):
+            return None  # the document starts with its first section: no title line
         if line[-1] in _FINAL or len(line) > 50:
             return None
         if re.match(r"^(?:本报(?:记者|讯)|记者|通讯员|来源|作者|[0-9]{4}[-/年])", line):
@@ -111,6 +115,16 @@ def _clean_org(name: str) -> str | None:
         if ch in _ORG_BREAK:
             cut = i + 1
     name = name[cut:]
+    # and after the last verb, adverb or particle (积极配合卫生中心 → 卫生中心)
+    from reportmine.facts.metric import _tag
+
+    words = _tag(name)
+    keep = []
+    for w, f in reversed(words):
+        if keep and (f[:1] in ("v", "d", "p", "u", "c", "r", "m", "x", "t", "q") and f not in ("vn",)):
+            break
+        keep.append(w)
+    name = "".join(reversed(keep))
     if len(name) < 4:
         return None
     return name
@@ -119,9 +133,14 @@ def _clean_org(name: str) -> str | None:
 def orgs_in(text: str) -> list[tuple[int, int, str]]:
     out = []
     for m in _ORG.finditer(text):
-        name = _clean_org(m.group(0))
+        end = m.end()
+        for tail in _ORG_TAIL:  # 山西省人民医院 + 工会
+            if text.startswith(tail, end):
+                end += len(tail)
+                break
+        name = _clean_org(text[m.start():end])
         if name:
-            out.append((m.end() - len(name), m.end(), name))
+            out.append((end - len(name), end, name))
     return out
 
 
@@ -141,10 +160,10 @@ def find_org(doc: Document, title: str | None) -> str | None:
             names = [n for _, _, n in orgs_in(s)]
             if names:
                 return names[0]
-    head = text[:3000]
-    counts = Counter(n for _, _, n in orgs_in(head) if any(ch in _PLACE for ch in n[:6]))
+    # the unit the text names most, a union first
+    counts = Counter(n for _, _, n in orgs_in(text[:20000]) if any(ch in _PLACE for ch in n[:6]) or n.endswith("工会"))
     if counts:
-        return counts.most_common(1)[0][0]
+        return max(counts, key=lambda n: (counts[n] + (2 if n.endswith("工会") else 0), len(n)))
     return None
 
 
