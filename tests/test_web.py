@@ -189,3 +189,12 @@ def test_exports_linked_from_the_facts_page(web):
     assert csv.status_code == 200 and "training" in csv.text
     x = re.search(r'href="(/facts\.xlsx\?[^"]*)"', page)
     assert web.client.get(x.group(1).replace("&amp;", "&")).content[:2] == b"PK"
+
+
+def test_fact_links_open_their_document(web):
+    page = web.client.get("/web/facts").text
+    link = re.search(r'href="(/web/documents/[0-9a-f]{64})"', page)
+    assert link, "facts link to their document by sha256"
+    r = web.client.get(link.group(1))
+    assert r.status_code == 200 and "mark class=\"fact\"" in r.text
+    assert web.client.get("/web/documents/999999").status_code == 404

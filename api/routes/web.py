@@ -285,7 +285,7 @@ def _document_view(st: Store, who: Principal, ref: int | str) -> dict:
 
 
 @router.get("/web/documents/{doc_id}", response_class=HTMLResponse)
-def document(request: Request, doc_id: int, who: Principal = Depends(web_user), st: Store = Depends(store)):
+def document(request: Request, doc_id: str, who: Principal = Depends(web_user), st: Store = Depends(store)):
     doc = _document_view(st, who, doc_id)
     return page(request, "document.html", who, doc=doc, nav="documents")
 
