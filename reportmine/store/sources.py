@@ -71,6 +71,10 @@ def expand_archive(data: bytes, name: str, settings: Settings | None = None, dep
             base = member.replace("\\", "/").rsplit("/", 1)[-1]
             if not base or base.startswith(".") or member.startswith("__MACOSX/"):
                 continue
+            parts = member.replace("\\", "/").split("/")
+            if member.startswith(("/", "\\")) or ".." in parts or (len(member) > 1 and member[1] == ":"):
+                yield Item(label, error="unsafe member path (absolute or with ..), refused")
+                continue
             if info.flag_bits & 0x1:
                 yield Item(label, error="encrypted zip member (needs a password)")
                 continue
