@@ -284,8 +284,9 @@ def build_context(doc: Document) -> Context:
         body_start = paras[j].start if j < len(paras) else p.end
         body_end = paras[j].end if j < len(paras) else p.end
         y = None
-        hm = [yy for pos, yy in mentions if start <= pos < body_start]
-        bm = [yy for pos, yy in mentions if body_start <= pos < body_end]
+        mp = ctx.mention_pos
+        hm = [yy for _, yy in mentions[bisect.bisect_left(mp, start):bisect.bisect_left(mp, body_start)]]
+        bm = [yy for _, yy in mentions[bisect.bisect_left(mp, body_start):bisect.bisect_left(mp, body_end)]]
         if hm:
             y = hm[0]
         elif bm:

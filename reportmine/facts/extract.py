@@ -388,6 +388,18 @@ def _bounds(text: str, start: int, end: int, stops: set[str], lo: int, hi: int) 
     return a, b
 
 
+def _page_index(doc: Document) -> tuple[list[int], list[int]]:
+    """Block starts and their pages, for a bisect instead of ``Document.page_at``'s scan."""
+    spans = sorted((b.start, p.number) for p in doc.pages for b in p.blocks if b.start is not None)
+    return [s for s, _ in spans], [n for _, n in spans]
+
+
+def _page_at(index: tuple[list[int], list[int]], offset: int) -> int:
+    starts, numbers = index
+    k = bisect.bisect_right(starts, offset) - 1
+    return numbers[k] if k >= 0 else 1
+
+
 def extract_facts(doc: Document) -> Document:
     """Fill ``doc.facts`` and the document's year, org and (if unset) title."""
     text = doc.text
@@ -397,6 +409,7 @@ def extract_facts(doc: Document) -> Document:
     ctx.doc_year = doc.year
     ctx.doc_org = doc.org
     para_starts = [p.start for p in doc.paragraphs]
+    pages = _page_index(doc)
     raw = find_facts(text)
     facts: list[Fact] = []
     for i, f in enumerate(raw):
@@ -424,7 +437,7 @@ def extract_facts(doc: Document) -> Document:
             surface=text[s:e], value=f["value"], unit=f["unit"], qualifier=f["qualifier"],
             metric=metric, year=ctx.year_for(text, sent_lo, sent_hi, s),
             org=ctx.org_for(text, sent_lo, s), category=para.category if para else "other",
-            start=s, end=e, page=doc.page_at(s), paragraph=k if k >= 0 else None,
+            start=s, end=e, page=_page_at(pages, s), paragraph=k if k >= 0 else None,
             value_max=f["value_max"],
         ))
     doc.facts = facts
