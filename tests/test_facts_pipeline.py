@@ -167,3 +167,9 @@ def test_big_document_is_linear():
     extract_facts(doc)
     assert len(doc.facts) == 4 * 1500
     assert time.perf_counter() - t < 10
+
+
+def test_year_of_a_period_start_is_not_the_facts_year():
+    doc = extract_facts(_doc("某区总工会2023年工作总结\n自2018年以来，累计开展活动600余场。2021年，共培训职工300人。"))
+    years = {f.surface: f.year for f in doc.facts}
+    assert years == {"600余场": 2023, "300人": 2021}

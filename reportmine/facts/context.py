@@ -216,6 +216,9 @@ class Context:
         before = after = None
         while i < len(self.mentions) and self.mentions[i][0] < sent_end:
             pos, y = self.mentions[i]
+            if re.match(r"[0-9〇零一二三四五六七八九]{4}\s?年(?:以来|至今|起|开始)", text[pos:pos + 9]):
+                i += 1
+                continue  # 2018年以来: the start of a period, not the year the figure belongs to
             if pos < start:
                 before = y
             elif after is None:

@@ -117,8 +117,9 @@ def _read_number(text: str, m: re.Match) -> _Num | None:
         if ch in "来几" and not (nxt < n and (U.match_unit(text, nxt) or text[nxt] in CN_BIG)):
             return _Num(s, e, value, value_max, qualifier, is_cn)
         if ch == "几":
-            value_max = value + (9 if value >= 10 and value < 100 else value * 0.9 if value >= 100 else 0) * (mult or 1)
-            value_max = value * mult + (value * mult * 0.9 if value >= 100 else 9 * mult)
+            # 十几 → 10..19, 二十几 → 20..29, 三百几 → 300..390
+            step = 1 if value < 100 else 10 if value < 1000 else 100
+            value_max = (value + 9 * step) * mult
         value *= mult
         qualifier = "more_than"
         e = nxt
@@ -185,6 +186,22 @@ def _pre_qualifier(text: str, start: int, floor: int) -> tuple[int, str]:
                 continue
             return k, qual
     return start, "exact"
+
+
+_ROUND = frozenset(("十", "百", "千", "万", "百万", "千万", "十万", "亿"))
+# four-character idioms with numerals that read like counts (三番五次 → 五次)
+_IDIOMS = frozenset((
+    "三番五次", "三令五申", "千家万户", "千方百计", "成千上万", "成百上千", "万无一失", "一五一十",
+    "四面八方", "七嘴八舌", "五湖四海", "十全十美", "百花齐放", "千军万马", "三年五载", "十年如一日",
+    "一心一意", "三心二意", "九牛一毛", "百里挑一", "千辛万苦", "千变万化", "万众一心", "千丝万缕",
+    "两袖清风", "三五成群", "五花八门", "七上八下", "九九归一", "百年大计", "千秋万代", "十万火急",
+))
+
+
+def _in_idiom(text: str, s: int, e: int) -> bool:
+    lo = max(0, s - 3)
+    window = text[lo:e + 3]
+    return any(i in window for i in _IDIOMS if len(window) >= 4)
 
 
 def _is_named(text: str, s: int, end: int, num: _Num, unit: str) -> bool:
@@ -257,6 +274,9 @@ def find_facts(text: str) -> list[dict]:
         num = _read_number(text, m)
         if num is None:
             continue
+        if num.is_cn and _in_idiom(text, s, num.end):
+            continue
+        vague = bool(num.is_cn and prev and prev in "数几上成" and m.group("num") in _ROUND)
         if prev and (prev in _ORDINAL_BEFORE or prev in "前×*＊÷") or (
                 not pct and text[max(0, s - 2):s] in ("分之", "一式")):
             continue  # 第三, 前三名, 11×19, 三分之二, 一式四份
@@ -348,6 +368,8 @@ def find_facts(text: str) -> list[dict]:
             continue  # 近三年, 近2年来: a period framing the sentence
         if pre_q != "exact":
             qual = pre_q
+        elif vague:
+            qual, fstart = "more_than", num.start - 1  # 数十家, 上百人, 几千名
         else:
             fstart = m.start("pct") if pct else num.start
         value = round(value, 6)
