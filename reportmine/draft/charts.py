@@ -30,9 +30,6 @@ FONT_FAMILIES = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC",
 def cjk_font() -> str | None:
     """The family name of a CJK font matplotlib can use, registering its file if needed."""
     os.environ.setdefault("MPLCONFIGDIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / "reportmine-mpl"))
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     from matplotlib import font_manager
 
     extra = os.environ.get("REPORTMINE_CJK_FONT")
@@ -60,20 +57,21 @@ def render_chart(draft, path: str | Path | None = None, dpi: int = 110) -> bytes
         return None
     font = cjk_font()
     import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     if font:
-        plt.rcParams["font.family"] = [font]
-    plt.rcParams["axes.unicode_minus"] = False
+        matplotlib.rcParams["font.family"] = [font]
+    matplotlib.rcParams["axes.unicode_minus"] = False
     from reportmine.draft.build import labels
 
     lab = labels()
     n = len(series)
     cols = 2 if n > 1 else 1
     rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, 3.4 * rows), squeeze=False)
+    fig = Figure(figsize=(6.2 * cols, 3.4 * rows))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, cols, squeeze=False)
     prev_year = (draft.year - 1) if draft.year else None
     for ax, s in zip([a for row in axes for a in row], series):
         names = [_short(o) for o, _ in s.bars][::-1]
@@ -101,7 +99,6 @@ def render_chart(draft, path: str | Path | None = None, dpi: int = 110) -> bytes
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
-    plt.close(fig)
     data = buf.getvalue()
     if path is not None:
         Path(path).write_bytes(data)

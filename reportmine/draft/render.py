@@ -137,29 +137,44 @@ def _style(doc, name: str, fallback: str = "Normal"):
 
 
 def _fast_table(doc, head: list[str], rows: list[list[str]]):
-    """A table written as XML in one go (python-docx's add_row is quadratic on big tables)."""
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
-    from xml.sax.saxutils import escape
+    """A table built element by element inside the document (python-docx's add_row is
+    quadratic on big tables, and moving a parsed tree between documents is slow too)."""
+    from lxml import etree
+    from docx.oxml.ns import qn
 
-    def row_xml(cells, bold=False):
-        b = "<w:rPr><w:b/></w:rPr>" if bold else ""
-        return "<w:tr>" + "".join(
-            f"<w:tc><w:p><w:r>{b}<w:t xml:space=\"preserve\">{escape(_one_line(c))}</w:t></w:r></w:p></w:tc>"
-            for c in cells) + "</w:tr>"
-
-    grid = "".join("<w:gridCol/>" for _ in head)
-    xml = (f"<w:tbl {nsdecls('w')}><w:tblPr><w:tblStyle w:val=\"TableGrid\"/><w:tblW w:w=\"5000\" w:type=\"pct\"/>"
-           f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{row_xml(head, True)}"
-           + "".join(row_xml(r) for r in rows) + "</w:tbl>")
-    tbl = parse_xml(xml)
     body = doc.element.body
-    sect = body.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}sectPr")
+    tbl = body.makeelement(qn("w:tbl"), {})
+    sect = body.find(qn("w:sectPr"))
     if sect is not None:
         sect.addprevious(tbl)
     else:
         body.append(tbl)
+    sub = etree.SubElement
+    pr = sub(tbl, qn("w:tblPr"))
+    sub(pr, qn("w:tblStyle"), {qn("w:val"): "TableGrid"})
+    sub(pr, qn("w:tblW"), {qn("w:w"): "5000", qn("w:type"): "pct"})
+    grid = sub(tbl, qn("w:tblGrid"))
+    for _ in head:
+        sub(grid, qn("w:gridCol"))
+    t_tr, t_tc, t_p, t_r, t_t, t_rpr, t_b = (qn("w:tr"), qn("w:tc"), qn("w:p"), qn("w:r"), qn("w:t"),
+                                             qn("w:rPr"), qn("w:b"))
+    space = "{http://www.w3.org/XML/1998/namespace}space"
+    for i, cells in enumerate([head] + rows):
+        tr = sub(tbl, t_tr)
+        for c in cells:
+            r = sub(sub(sub(tr, t_tc), t_p), t_r)
+            if i == 0:
+                sub(sub(r, t_rpr), t_b)
+            t = sub(r, t_t, {space: "preserve"})
+            t.text = _xml_safe(_one_line(c))
     doc.add_paragraph()
+
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_safe(s: str) -> str:
+    return _XML_BAD.sub("", s)
 
 
 def to_docx(draft: Draft, chart_png: bytes | None = None) -> bytes:
