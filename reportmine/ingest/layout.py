@@ -222,7 +222,7 @@ def xy_cut(items: list[Item], em: float | None = None, depth: int = 0) -> list[l
         return [items]
     sizes = sorted(b - a for a, b in all_gaps)
     median = sizes[len(sizes) // 2]
-    threshold = max(0.5 * em, 1.5 * median) if len(sizes) >= 3 else 0.5 * em
+    threshold = max(0.8 * em, 1.5 * median) if len(sizes) >= 3 else 0.8 * em
     cuts = [g for g in all_gaps if g[1] - g[0] > threshold]
     if not cuts:
         return [items]
@@ -349,7 +349,7 @@ def leaf_blocks(leaf: list[Item], body_size: float) -> list[RawBlock]:
             px0, px1 = prev[0].x0, prev[-1].x1
             ptext = "".join(t.text for t in prev).strip()
             gap = gaps[k - 1]
-            if gap > max(0.6 * em, 1.6 * gap_median):
+            if gap > max(0.8 * max(size, psize), 1.6 * gap_median):
                 new = True
             elif abs(size - psize) > 0.18 * max(size, psize) and len(text) >= 3 and len(ptext) >= 3:
                 new = True
@@ -368,7 +368,8 @@ def leaf_blocks(leaf: list[Item], body_size: float) -> list[RawBlock]:
         size = statistics.median(t.size for t in b.items)
         text = b.text()
         cjk = sum(1 for ch in text if is_cjk_char(ch))
-        if body_size and size >= 1.18 * body_size and len(text) <= 60 and cjk >= 2 and cjk >= 0.5 * len(text):
+        if (body_size and size >= 1.18 * body_size and len(text) <= 40 and cjk >= 2 and cjk >= 0.5 * len(text)
+                and text[-1] not in "。，；、,;"):
             b.kind = "heading"
     return blocks
 
@@ -404,7 +405,7 @@ def layout_items(items: list[Item], page: int, page_height: float | None = None)
         return out
     body_size = _body_size(items)
     blocks: list[Block] = []
-    for leaf in xy_cut(items):
+    for leaf in _merge_stacked(xy_cut(items)):
         for rb in leaf_blocks(leaf, body_size):
             text = rb.text()
             if not text.strip():
@@ -419,10 +420,32 @@ def layout_items(items: list[Item], page: int, page_height: float | None = None)
     return blocks
 
 
+def _merge_stacked(leaves: list[list[Item]]) -> list[list[Item]]:
+    """Rejoin consecutive leaves that are one column cut by a band boundary: the next leaf
+    starts just below the previous one and spans the same horizontal extent."""
+    out: list[list[Item]] = []
+    for leaf in leaves:
+        if out:
+            prev = out[-1]
+            px0, px1 = min(t.x0 for t in prev), max(t.x1 for t in prev)
+            py1 = max(t.y1 for t in prev)
+            x0, x1 = min(t.x0 for t in leaf), max(t.x1 for t in leaf)
+            y0 = min(t.y0 for t in leaf)
+            em = _em(prev + leaf)
+            overlap = min(px1, x1) - max(px0, x0)
+            if (0 <= y0 - py1 <= 1.5 * em and overlap >= 0.8 * min(px1 - px0, x1 - x0)
+                    and abs(px0 - x0) <= 2.5 * em):
+                out[-1] = prev + leaf
+                continue
+        out.append(leaf)
+    return out
+
+
 def _body_size(items: list[Item]) -> float:
     """The character height carrying the most text on the page."""
     weight: dict[float, int] = {}
-    for t in items:
+    lines = [t for t in items if len(t.text) >= 8] or items
+    for t in lines:
         key = round(t.size * 2) / 2
         weight[key] = weight.get(key, 0) + len(t.text)
     return max(weight, key=weight.get) if weight else 0.0

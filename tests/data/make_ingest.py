@@ -201,3 +201,30 @@ def degrade(img, angle: float = 2.0, blur: float = 0.8, noise: float = 12.0, jpe
     buf = io.BytesIO()
     out.save(buf, format="JPEG", quality=jpeg)
     return buf.getvalue()
+
+
+_UNITS = ["机关", "第一车间", "第二车间", "动力分厂", "物流中心", "技术中心", "后勤服务部", "销售公司"]
+_ACTS = [
+    ("举办", "职工技能培训", "期", "参训职工", "人次"),
+    ("组织", "劳动竞赛", "项", "参赛职工", "人"),
+    ("开展", "送温暖走访", "次", "慰问困难职工", "户"),
+    ("召开", "职工代表大会", "次", "收集合理化建议", "条"),
+    ("建成", "劳模创新工作室", "个", "完成技术革新项目", "项"),
+    ("举行", "职工文体活动", "场", "参与职工", "人次"),
+]
+_TAILS = ["，职工满意度明显提升。", "，受到上级工会表扬。", "，相关做法在全公司推广。",
+          "，进一步增强了职工的获得感。", "，为完成年度生产任务提供了保障。"]
+
+
+def synthetic_paragraphs(n: int, seed: int = 0) -> list[str]:
+    """Report-like paragraphs with varied numbers, for pages of realistic density."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        sents = []
+        for _ in range(rng.randint(2, 4)):
+            verb, what, mw, who, unit = rng.choice(_ACTS)
+            sents.append(f"{rng.choice(_UNITS)}工会{verb}{what}{rng.randint(2, 30)}{mw}，"
+                         f"{who}{rng.randint(20, 2000)}{unit}{rng.choice(_TAILS)}")
+        out.append("".join(sents))
+    return out
