@@ -48,7 +48,7 @@ _POST_QUAL = [("以上", "more_than"), ("之多", "more_than"), ("多", "more_th
               ("之内", "less_than")]
 # a character before 近/约 that makes it part of another word (最近, 附近, 节约, 签约)
 _NOT_QUAL_BEFORE = {"近": set("最附接将临靠亲贴"), "约": set("节签预制契条公大隐"), "超": set("高赶")}
-_ORDINAL_BEFORE = set("第初周礼拜星")
+_ORDINAL_BEFORE = set("第笫初周礼拜星")  # 笫: a common misprint of 第
 _OPEN_QUOTE = set("“‘「『\"'")
 _CLOSE_QUOTE = set("”’」』\"'")
 _LIST_SEP = set("、，,和及与或 ")
@@ -177,6 +177,11 @@ def _pre_qualifier(text: str, start: int, floor: int) -> tuple[int, str]:
     j = start
     while j > floor and text[j - 1] in " \t":
         j -= 1
+    if j > floor and text[j - 1] in ")）":
+        # a pinyin gloss between the qualifier and the number: 約(yuē)五百人
+        k = max(text.rfind("(", floor, j), text.rfind("（", floor, j))
+        if k >= 0 and _GLOSS.fullmatch(text, k, j):
+            j = k
     window = text[floor:j].translate(U.TRAD)
     for word, qual in _PRE_QUAL:
         k = j - len(word)
