@@ -173,3 +173,8 @@ def test_year_of_a_period_start_is_not_the_facts_year():
     doc = extract_facts(_doc("某区总工会2023年工作总结\n自2018年以来，累计开展活动600余场。2021年，共培训职工300人。"))
     years = {f.surface: f.year for f in doc.facts}
     assert years == {"600余场": 2023, "300人": 2021}
+
+
+def test_title_with_summary_and_plan_years():
+    doc = extract_facts(_doc("市总工会2023年工作总结和2024年工作计划\n全年举办培训班16期。"))
+    assert doc.year == 2023 and doc.facts[0].year == 2023

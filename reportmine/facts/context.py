@@ -175,7 +175,7 @@ def find_year(doc: Document, title: str | None, mentions: list[tuple[int, int]])
     if title:
         ys = [y for _, y in year_mentions(title)]
         if ys:
-            return ys[-1]
+            return ys[0]  # 2023年工作总结和2024年工作计划: the year summarised comes first
     summary = "总结" in (title or "") or "总结" in text[:2000]
     # date lines: a short line that is, or ends in, a date
     lines = text.split("\n")
