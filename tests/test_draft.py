@@ -255,3 +255,23 @@ def test_cli_draft_json_to_stdout(settings_env, store):
     assert check_draft(d) == [] and [s["category"] for s in d["sections"]] == ["overview", "training"]
     bad = CliRunner().invoke(app, ["draft", "--format", "pdf"])
     assert bad.exit_code == 2
+
+
+def test_ranges_and_facts_without_metric_are_listed_not_added(store):
+    doc = make_doc([("蓝天小学工会2023年工作总结", "other"),
+                    ("每周组织3至5名青年教师参加培训，全年参训教师260人次，另有若干人参加了120次活动。", "training")],
+                   [{"surface": "3至5名", "value": 3, "value_max": 5, "unit": "人", "metric": "参加培训的青年教师",
+                     "paragraph": 1, "year": 2023},
+                    {"surface": "260人次", "value": 260, "unit": "人次", "metric": "参训教师", "paragraph": 1, "year": 2023},
+                    {"surface": "120次", "value": 120, "unit": "次", "metric": None, "paragraph": 1, "year": 2023}],
+                   source="lantian.txt", org="蓝天小学工会", year=2023)
+    store.add_document(doc)
+    d = _draft(store, year=2023).to_json()
+    assert check_draft(d) == []
+    facts = {f["id"]: f for f in d["facts"]}
+    in_claims = {facts[i]["surface"] for c in d["claims"] if c["op"] != "count" for i in c["facts"]}
+    assert in_claims == {"260人次"}
+    reasons = {facts[n["fact"]]["surface"]: n["reason"] for n in d["not_added"]}
+    assert "区间" in reasons["3至5名"] and "指标" in reasons["120次"]
+    training = next(s for s in d["sections"] if s["category"] == "training")
+    assert "260人次" in training["text"] and "3至5" not in training["text"]

@@ -78,12 +78,16 @@ class DFact:
     category: str = "other"
     page: int = 1
     start: int = 0
+    value_max: float | None = None  # a range (3至5人): listed, never added
 
     def contract(self) -> dict:
-        return {"id": self.id, "value": num(self.value), "unit": self.unit, "qualifier": self.qualifier,
-                "metric": self.metric, "year": self.year, "org": self.org, "surface": self.surface,
-                "quote": self.quote, "source": self.source, "page": self.page,
-                "category": self.category}
+        out = {"id": self.id, "value": num(self.value), "unit": self.unit, "qualifier": self.qualifier,
+               "metric": self.metric, "year": self.year, "org": self.org, "surface": self.surface,
+               "quote": self.quote, "source": self.source, "page": self.page,
+               "category": self.category, "document": self.doc}
+        if self.value_max is not None:
+            out["value_max"] = num(self.value_max)
+        return out
 
 
 @dataclass
@@ -266,6 +270,9 @@ def build_groups(facts: list[DFact], canon: dict[str, str]) -> tuple[list[Group]
             continue
         if f.year is None:
             not_added.append(NotAdded(f, "年份不明，无法与其他数字比较"))
+            continue
+        if f.value_max is not None:
+            not_added.append(NotAdded(f, "数字是一个区间，不能相加"))
             continue
         buckets[(m, f.unit, f.year)].append(f)
     groups: list[Group] = []

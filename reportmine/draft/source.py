@@ -44,7 +44,7 @@ def from_documents(docs: Iterable) -> DraftInput:
                 id=f"f{d.sha256[:8]}_{i}", doc=d.sha256, source=label[d.sha256], value=f.value, unit=f.unit,
                 surface=f.surface, quote=quote_around(d.text, f.start, f.end), qualifier=f.qualifier,
                 metric=f.metric, year=f.year if f.year is not None else d.year, org=f.org or d.org,
-                category=f.category, page=f.page, start=f.start))
+                category=f.category, page=f.page, start=f.start, value_max=f.value_max))
         for p in d.paragraphs:
             if p.category in MAIN_CATEGORIES and not p.is_heading:
                 paras.append(DPara(doc=d.sha256, text=d.text[p.start:p.end], category=p.category, page=p.page))
@@ -67,7 +67,7 @@ def from_store(store, scope=None, *, years: Iterable[int] | None = None) -> Draf
                           .where(*scope.documents())).all()
         fact_stmt = (select(FactRow.id, FactRow.document_id, FactRow.value, FactRow.unit, FactRow.surface,
                             FactRow.qualifier, FactRow.metric, FactRow.year, FactRow.org, FactRow.category,
-                            FactRow.page, FactRow.start, FactRow.end, FactRow.paragraph_id,
+                            FactRow.page, FactRow.start, FactRow.end, FactRow.paragraph_id, FactRow.value_max,
                             ParagraphRow.start, ParagraphRow.text, ParagraphRow.category)
                      .outerjoin(ParagraphRow, ParagraphRow.id == FactRow.paragraph_id)
                      .where(*scope.rows(FactRow)))
@@ -90,7 +90,7 @@ def from_store(store, scope=None, *, years: Iterable[int] | None = None) -> Draf
     docs = [DDoc(key=sha, source=label[sha], org=org, year=year) for _i, sha, _s, org, year, _l, _n in drows]
     fps: dict[int, list] = {}
     facts = []
-    for (fid, did, value, unit, surface, qual, metric, year, org, cat, page, start, end, pid,
+    for (fid, did, value, unit, surface, qual, metric, year, org, cat, page, start, end, pid, vmax,
          pstart, ptext, pcat) in frows:
         d = by_id.get(did)
         if d is None:
@@ -105,7 +105,7 @@ def from_store(store, scope=None, *, years: Iterable[int] | None = None) -> Draf
             quote = surface
         facts.append(DFact(id=f"f{fid}", doc=d[1], source=label[d[1]], value=value, unit=unit,
                            surface=surface, quote=quote, qualifier=qual, metric=metric, year=year,
-                           org=org, category=cat, page=page, start=start))
+                           org=org, category=cat, page=page, start=start, value_max=vmax))
         fps.setdefault(did, []).append((start, unit, value))
     # a fingerprint of the same report stored twice: same text length and the same figures
     # at the same places (reading every text to hash it would cost more than the draft)
