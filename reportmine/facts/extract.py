@@ -193,6 +193,8 @@ def _pre_qualifier(text: str, start: int, floor: int) -> tuple[int, str]:
     return start, "exact"
 
 
+# a prize after the counting word: 一个一等奖, 二个二等奖, 一项金奖 are counts
+_PRIZE = re.compile(r"[一二三四五]等奖|特等奖|[金银铜]奖|优秀奖|优胜奖|单项奖")
 _ROUND = frozenset(("十", "百", "千", "万", "百万", "千万", "十万", "亿"))
 # four-character idioms with numerals that read like counts (三番五次 → 五次)
 _IDIOMS = frozenset((
@@ -253,7 +255,8 @@ def _is_named(text: str, s: int, end: int, num: _Num, unit: str) -> bool:
         return True  # 五年来, 过去五年: a period framing the text, not a count
     if not num.is_cn:
         return False
-    if text[s:s + 1] == "二" and (end - s) == 1 + len(unit) and unit not in ("人", "名", "位"):
+    if text[s:s + 1] == "二" and (end - s) == 1 + len(unit) and unit not in ("人", "名", "位") \
+            and not _PRIZE.match(text, end):
         return True  # counting uses 两 (两次, 两个); 二次, 二级, 二类 name a kind
     nxt = text[end:end + 4]
     if unit in ("个", "項", "项", "位", "大") and nxt.startswith(U.SLOGAN_NOUNS):
@@ -291,8 +294,9 @@ def find_facts(text: str) -> list[dict]:
         if not pct and prev and prev.isascii() and (prev.isalnum() or prev in "._/:#-+"):
             if not (prev == "-" and s >= 2 and not text[s - 2].isdigit()):
                 continue  # No.5, V2, 0576-8412, 8:30, 1.2.3 headings
-        if num.is_cn and not pct and m.group("num") in ("一", "壹") and num.value_max is None:
-            continue  # 一 is an article far more often than a count (一个, 一项, 一次)
+        if num.is_cn and not pct and m.group("num") in ("一", "壹") and num.value_max is None \
+                and not _PRIZE.match(text, num.end + 1):
+            continue  # 一 is an article far more often than a count (一个, 一项) — but 一个一等奖
         pos = num.end
         value, value_max, qual = num.value, num.value_max, num.qualifier
         # a range: 3至5人, 3-5人, 3~5
