@@ -275,3 +275,27 @@ def test_ranges_and_facts_without_metric_are_listed_not_added(store):
     assert "区间" in reasons["3至5名"] and "指标" in reasons["120次"]
     training = next(s for s in d["sections"] if s["category"] == "training")
     assert "260人次" in training["text"] and "3至5" not in training["text"]
+
+
+def test_a_federation_replaces_the_templates_and_letterhead(store, tmp_path, monkeypatch):
+    import shutil
+
+    from docx import Document as Docx
+
+    from reportmine.draft import render
+    from reportmine.draft.build import TEMPLATES
+
+    mine = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, mine)
+    letter = Docx(str(mine / "template.docx"))
+    letter.add_paragraph("蓝海市总工会（信笺）")
+    letter.save(str(mine / "template.docx"))
+    (mine / "title.j2").write_text("{{ federation }}{{ year }}年工作情况报告（征求意见稿）", encoding="utf-8")
+    monkeypatch.setenv("REPORTMINE_DRAFT_TEMPLATES", str(mine))
+    a, b = _unit_docs()
+    store.add_document(a)
+    store.add_document(b)
+    d = _draft(store, year=2023, federation="蓝海市卫生健康系统工会")
+    assert d.title == "蓝海市卫生健康系统工会2023年工作情况报告（征求意见稿）"
+    paras = [p.text for p in Docx(io.BytesIO(render(d, "docx"))).paragraphs]
+    assert paras[0] == "蓝海市总工会（信笺）" and paras[1] == d.title
