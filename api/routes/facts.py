@@ -20,7 +20,7 @@ from reportmine.store.repository import FACET_FIELDS, QueryError, Store
 
 router = APIRouter(tags=["facts"])
 
-RESERVED = {"sort", "limit", "offset", "facet", "_facet", "group_by", "count"}
+RESERVED = {"sort", "limit", "offset", "facet", "_facet", "group_by", "count", "documents"}
 EXPORT_FIELDS = ("surface", "value", "value_max", "unit", "qualifier", "metric", "year", "org", "category",
                  "document", "source", "page", "start", "end", "id")
 
@@ -79,11 +79,14 @@ def facts(request: Request, _: None = Depends(_doc_params),
 @router.get("/facts/aggregate")
 def aggregate(request: Request, _: None = Depends(_doc_params),
               group_by: str = Query("org,year", description="any of org, year, category, unit, metric"),
+              documents: bool = Query(False, description="also count distinct documents per group (slower)"),
+              limit: int = Query(1000, ge=1, le=100_000, description="at most this many groups"),
               who: Principal = Depends(principal), st: Store = Depends(store)) -> dict:
-    """Count, sum and number of documents per group; the unit is always a key, so sums
-    only add comparable quantities."""
+    """Count and sum per group (and distinct documents on request); the unit is always a
+    key, so sums only add comparable quantities."""
     try:
-        return st.aggregate(_filters(request), who.scope, group_by=[g.strip() for g in group_by.split(",")])
+        return st.aggregate(_filters(request), who.scope, group_by=[g.strip() for g in group_by.split(",")],
+                            documents=documents, limit=limit)
     except QueryError as exc:
         raise _bad(exc)
 

@@ -32,6 +32,7 @@ log = logging.getLogger("reportmine.store")
 DEFAULT_TENANT = "default"
 FACET_FIELDS = ("category", "year", "org", "unit")
 GROUP_FIELDS = ("org", "year", "category", "unit", "metric")
+NARROWING = ("category", "metric", "org", "document", "year")  # filters that make a q check per fact cheap
 SORT_FIELDS = ("id", "value", "year", "org", "unit", "category", "metric", "page")
 
 
@@ -349,11 +350,13 @@ class Store:
             values = raw if isinstance(raw, (list, tuple)) else [raw]
             field, _, op = key.partition("__")
             if key == "q":
+                narrowed = any(k.partition("__")[0] in NARROWING for k, v in filters.items()
+                               if k != "q" and v not in (None, "", []))
                 for v in values:
-                    pc = fts.paragraph_condition(str(v), self.dialect)
+                    pc = fts.fact_paragraph_condition(str(v), self.dialect, FactRow.paragraph_id,
+                                                      use_index=not narrowed)
                     if pc is not None:
-                        conds.append(FactRow.paragraph_id.in_(
-                            select(ParagraphRow.id).where(pc, *scope.rows(ParagraphRow))))
+                        conds.append(pc)
             elif key == "document":
                 refs = [str(v) for v in values]
                 ids = [int(r) for r in refs if r.isdigit() and len(r) < 20]
@@ -465,9 +468,11 @@ class Store:
                     yield self._fact_out(f, sha, src)
 
     def aggregate(self, filters: Mapping[str, Any] | None = None, scope: Scope = Scope(), *,
-                  group_by: list[str] | tuple[str, ...] = ("org", "year"), limit: int = 10000) -> dict:
+                  group_by: list[str] | tuple[str, ...] = ("org", "year"), limit: int = 10000,
+                  documents: bool = False) -> dict:
         """Count and sum of facts per group; the unit is always one of the keys, so a sum
-        only adds comparable quantities."""
+        only adds comparable quantities. ``documents``: also count distinct documents
+        (slower: it cannot be answered from the indexes alone)."""
         keys = [g for g in dict.fromkeys(group_by) if g]
         for g in keys:
             if g not in GROUP_FIELDS:
@@ -475,18 +480,29 @@ class Store:
         if "unit" not in keys:
             keys.append("unit")
         conds = self.fact_conditions(filters or {}, scope)
-        cols = [getattr(FactRow, k) for k in keys]
-        stmt = (select(*cols, func.count().label("count"), func.sum(FactRow.value).label("sum"),
-                       func.count(func.distinct(FactRow.document_id)).label("documents"))
-                .where(*conds).group_by(*cols))
+        # org and metric are grouped by their ids (in the covering indexes), named afterwards
+        by_id = {"org": FactRow.org_id, "metric": FactRow.metric_id}
+        cols = [by_id.get(k, getattr(FactRow, k)) for k in keys]
+        aggs = [func.count().label("count"), func.sum(FactRow.value).label("sum")]
+        if documents:
+            aggs.append(func.count(func.distinct(FactRow.document_id)).label("documents"))
+        stmt = select(*cols, *aggs).where(*conds).group_by(*cols)
         with self.read() as s:
             rows = s.execute(stmt).all()
+            names: dict[str, dict] = {}
+            for k, model in (("org", Org), ("metric", Metric)):
+                if k in keys:
+                    i = keys.index(k)
+                    ids = {r[i] for r in rows if r[i] is not None}
+                    names[k] = dict(s.execute(select(model.id, model.name).where(model.id.in_(ids))).all()) if ids else {}
         groups = []
+        n = len(keys)
         for r in rows:
-            g = {k: r[i] for i, k in enumerate(keys)}
-            total = r[len(keys) + 1]
-            g.update({"count": r[len(keys)], "sum": _num(round(total, 6)) if total is not None else None,
-                      "documents": r[len(keys) + 2]})
+            g = {k: (names[k].get(r[i]) if k in names and r[i] is not None else r[i]) for i, k in enumerate(keys)}
+            total = r[n + 1]
+            g.update({"count": r[n], "sum": _num(round(total, 6)) if total is not None else None})
+            if documents:
+                g["documents"] = r[n + 2]
             groups.append(g)
         groups.sort(key=lambda g: tuple((g[k] is not None, g[k] if g[k] is not None else "") if k != "year"
                                         else (g[k] is not None, g[k] or 0) for k in keys))
@@ -506,7 +522,10 @@ class Store:
         ids: list[int] = []
         with self.read() as s:
             if all(t.indexed for t in terms):
-                ids = [r[0] for r in s.execute(fts.ranked_hits(terms, self.dialect, base, limit)).all()]
+                window = max(1000, limit * 50)
+                ids = [r[0] for r in s.execute(fts.ranked_hits(terms, self.dialect, base, limit, window)).all()]
+                if len(ids) < limit:  # the recent window had too few: rank every match
+                    ids = [r[0] for r in s.execute(fts.ranked_hits(terms, self.dialect, base, limit)).all()]
             if len(ids) < limit:
                 ids += list(s.scalars(fts.scan_hits(terms, self.dialect, base, ids, limit - len(ids))))
             if not ids:

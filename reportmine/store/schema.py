@@ -119,10 +119,12 @@ class ParagraphRow(Base):
 class FactRow(Base):
     __tablename__ = "facts"
     __table_args__ = (
-        Index("ix_facts_tenant_category_year", "tenant", "category", "year"),
-        Index("ix_facts_tenant_unit_value", "tenant", "unit", "value"),
-        Index("ix_facts_tenant_metric", "tenant", "metric_id"),
-        Index("ix_facts_tenant_org", "tenant", "org_id"),
+        # covering indexes for the filters and groupings the API offers (migration 0003)
+        Index("ix_facts_category_org", "tenant", "category", "org_id", "year", "unit", "value"),
+        Index("ix_facts_metric_unit", "tenant", "metric_id", "unit", "value"),
+        Index("ix_facts_org_year", "tenant", "org_id", "year", "unit", "value"),
+        Index("ix_facts_year_unit", "tenant", "year", "unit", "value"),
+        Index("ix_facts_unit_value", "tenant", "unit", "value"),
         Index("ix_facts_tenant_owner", "tenant", "owner_org"),
     )
 

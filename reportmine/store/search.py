@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, and_, column, func, literal_column, select, table
+from sqlalchemy import ColumnElement, and_, column, exists, func, literal_column, select, table
 from sqlalchemy.sql import Select
 
 from reportmine.store.schema import ParagraphRow
@@ -127,6 +127,20 @@ def fts_condition(terms: list[Term], dialect: str) -> ColumnElement[bool] | None
         select(FTS_TABLE.c.rowid).where(literal_column("paragraphs_fts").op("MATCH")(m)))
 
 
+def fact_paragraph_condition(q: str, dialect: str, paragraph_id, use_index: bool) -> ColumnElement[bool] | None:
+    """Facts whose paragraph contains every term of ``q``. ``use_index``: through the
+    full-text index (best when q is the only selective filter); otherwise a check of each
+    candidate fact's own paragraph (best when other filters already narrowed the facts)."""
+    if use_index:
+        pc = paragraph_condition(q, dialect)
+        return None if pc is None else paragraph_id.in_(select(ParagraphRow.id).where(pc))
+    terms = parse_query(q)
+    if not terms:
+        return None
+    return exists(select(ParagraphRow.id).where(
+        ParagraphRow.id == paragraph_id, *[contains(ParagraphRow.text, t.text, dialect) for t in terms]))
+
+
 def paragraph_condition(q: str, dialect: str) -> ColumnElement[bool] | None:
     """Paragraphs that contain every term of ``q`` (index first, then the exact text)."""
     terms = parse_query(q)
@@ -139,22 +153,39 @@ def paragraph_condition(q: str, dialect: str) -> ColumnElement[bool] | None:
     return and_(*conds)
 
 
-def ranked_hits(terms: list[Term], dialect: str, base: list[ColumnElement[bool]], limit: int) -> Select:
-    """A select of (paragraph id, rank) for the indexed terms, best first."""
+def ranked_hits(terms: list[Term], dialect: str, base: list[ColumnElement[bool]], limit: int,
+                window: int | None = None) -> Select:
+    """A select of (paragraph id, rank) for the indexed terms, best first.
+
+    With ``window`` only the ``window`` most recent matches (highest ids) are ranked: a term
+    found in hundreds of thousands of paragraphs then costs O(window), not O(matches). The
+    caller runs it again without a window when the window yields fewer than ``limit`` hits."""
     pieces = tuple(dict.fromkeys(p for t in terms for p in t.pieces))
     m = _fts_match_string(pieces, dialect)
     exact = [contains(ParagraphRow.text, t.text, dialect) for t in terms]
     if dialect == "postgresql":
+        tsv = literal_column("paragraphs.tsv")
         tsq = func.plainto_tsquery(literal_column("'simple'::regconfig"), m)
-        rank = func.ts_rank(literal_column("paragraphs.tsv"), tsq)
-        return (select(ParagraphRow.id, rank.label("rank"))
-                .where(literal_column("paragraphs.tsv").op("@@")(tsq), *base, *exact)
-                .order_by(rank.desc(), ParagraphRow.id).limit(limit))
+        rank = func.ts_rank(tsv, tsq)
+        if window is None:
+            return (select(ParagraphRow.id, rank.label("rank"))
+                    .where(tsv.op("@@")(tsq), *base, *exact)
+                    .order_by(rank.desc(), ParagraphRow.id).limit(limit))
+        inner = (select(ParagraphRow.id.label("pid"), rank.label("rank")).where(tsv.op("@@")(tsq))
+                 .order_by(ParagraphRow.id.desc()).limit(window).subquery())
+        return (select(ParagraphRow.id, inner.c.rank).join(inner, inner.c.pid == ParagraphRow.id)
+                .where(*base, *exact).order_by(inner.c.rank.desc(), ParagraphRow.id).limit(limit))
+    match = literal_column("paragraphs_fts").op("MATCH")(m)
     rank = func.bm25(literal_column("paragraphs_fts"))
-    return (select(ParagraphRow.id, rank.label("rank"))
-            .select_from(FTS_TABLE).join(ParagraphRow, ParagraphRow.id == FTS_TABLE.c.rowid)
-            .where(literal_column("paragraphs_fts").op("MATCH")(m), *base, *exact)
-            .order_by(rank, ParagraphRow.id).limit(limit))
+    if window is None:
+        return (select(ParagraphRow.id, rank.label("rank"))
+                .select_from(FTS_TABLE).join(ParagraphRow, ParagraphRow.id == FTS_TABLE.c.rowid)
+                .where(match, *base, *exact)
+                .order_by(rank, ParagraphRow.id).limit(limit))
+    inner = (select(FTS_TABLE.c.rowid.label("pid"), rank.label("rank")).where(match)
+             .order_by(FTS_TABLE.c.rowid.desc()).limit(window).subquery())
+    return (select(ParagraphRow.id, inner.c.rank).join(inner, inner.c.pid == ParagraphRow.id)
+            .where(*base, *exact).order_by(inner.c.rank, ParagraphRow.id).limit(limit))
 
 
 def scan_hits(terms: list[Term], dialect: str, base: list[ColumnElement[bool]], exclude: list[int],
