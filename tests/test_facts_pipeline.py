@@ -178,3 +178,12 @@ def test_year_of_a_period_start_is_not_the_facts_year():
 def test_title_with_summary_and_plan_years():
     doc = extract_facts(_doc("市总工会2023年工作总结和2024年工作计划\n全年举办培训班16期。"))
     assert doc.year == 2023 and doc.facts[0].year == 2023
+
+
+def test_one_huge_paragraph_is_linear():
+    """A single line of a million characters with facts and no full stop (a bad PDF layer)."""
+    doc = _doc("共组织培训12期，参训职工1,200余人次，覆盖42家单位" * 20_000)
+    t = time.perf_counter()
+    extract_facts(doc)
+    assert len(doc.facts) == 3 * 20_000
+    assert time.perf_counter() - t < 20

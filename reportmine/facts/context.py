@@ -39,6 +39,7 @@ _ORG = re.compile(
     r"[\u4e00-\u9fff]{2,16}?(?:" + "|".join(sorted(set(_ORG_SUFFIX), key=len, reverse=True)) + r")"
     r"(?![面势限部长工任])"  # 新局面, 中心工作, 中心任务 are not names
 )
+_SUFFIX = re.compile("|".join(sorted(set(_ORG_SUFFIX), key=len, reverse=True)))
 _ORG_TAIL = ("工会委员会", "工会", "分会", "委员会", "女职工委员会")
 # Characters that cannot stand inside an org name's prefix (a verb or particle before it).
 _ORG_BREAK = set("的在由和与及对向从是为把被将让给经于了着过并而且等这那其此该各每全共来到")
@@ -243,6 +244,8 @@ class Context:
     def org_for(self, text: str, sent_start: int, start: int) -> str | None:
         # a unit named as the subject of the fact's sentence, before the fact
         left = text[sent_start:start]
+        if not _SUFFIX.search(left):
+            return self.doc_org
         names = [n for _, _, n in orgs_in(left) if any(ch in _PLACE for ch in n[:6]) or len(n) >= 6]
         if names:
             return names[-1]

@@ -409,14 +409,17 @@ def find_facts(text: str) -> list[dict]:
     return out
 
 
+_MAX_SENTENCE = 300  # how far a sentence is looked for on each side of a fact
+
+
 def _bounds(text: str, start: int, end: int, stops: set[str], lo: int, hi: int) -> tuple[int, int]:
-    a = start
-    while a > lo and text[a - 1] not in stops:
-        a -= 1
-    b = end
-    while b < hi and text[b] not in stops:
-        b += 1
-    return a, b
+    """The sentence around ``text[start:end]``: from after the last stop before it to the
+    first stop after it, within ``lo``..``hi`` and at most _MAX_SENTENCE on each side."""
+    lo = max(lo, start - _MAX_SENTENCE)
+    hi = min(hi, end + _MAX_SENTENCE)
+    a = max([text.rfind(c, lo, start) for c in stops] + [lo - 1]) + 1
+    b = min([j for j in (text.find(c, end, hi) for c in stops) if j >= 0] + [hi])
+    return max(a, lo), b
 
 
 def _page_index(doc: Document) -> tuple[list[int], list[int]]:
@@ -449,18 +452,16 @@ def extract_facts(doc: Document) -> Document:
         para = doc.paragraphs[k] if k >= 0 else None
         plo = para.start if para else 0
         phi = para.end if para and para.end >= e else len(text)
-        sent_lo, sent_hi = _bounds(text, s, e, _SENT_END - {"\n"} | {"\n"}, plo, phi)
-        # a soft break inside the fact (224\n名) must not cut its own sentence
-        sent_lo2, sent_hi2 = _bounds(text, s, e, set("。！？!?；;"), max(0, plo - 200), min(len(text), phi + 200))
-        if text[s:e].count("\n"):
-            sent_lo, sent_hi = sent_lo2, sent_hi2
+        sent_lo, sent_hi = _bounds(text, s, e, _SENT_END, plo, phi)
+        if "\n" in text[s:e]:
+            # a soft break inside the fact (224\n名) must not cut its own sentence
+            sent_lo, sent_hi = _bounds(text, s, e, _SENT_END - {"\n"}, max(0, plo - 200), min(len(text), phi + 200))
         # a line broken inside a sentence (a long line not ending in punctuation) continues it
         while sent_hi < len(text) and text[sent_hi] == "\n" and sent_hi - sent_lo >= 15 \
                 and text[sent_hi - 1] not in "。！？!?；;：:”" and sent_hi - s < 120:
-            nxt = text.find("\n", sent_hi + 1)
-            nxt = len(text) if nxt < 0 else nxt
-            stop = min((text.find(c, sent_hi + 1) for c in "。！？；" if text.find(c, sent_hi + 1) >= 0), default=nxt)
-            sent_hi = min(nxt, stop)
+            limit = min(len(text), sent_hi + 200)
+            stops = [j for j in (text.find(c, sent_hi + 1, limit) for c in "\n。！？；") if j >= 0]
+            sent_hi = min(stops) if stops else limit
         metric = metric_for(text, f, raw, i, sent_lo, sent_hi)
         if metric is None and facts and facts[-1].end >= sent_lo and facts[-1].metric:
             metric = facts[-1].metric  # 发放500人次,1000盒: the same thing counted twice
