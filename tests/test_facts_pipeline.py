@@ -187,3 +187,10 @@ def test_one_huge_paragraph_is_linear():
     extract_facts(doc)
     assert len(doc.facts) == 3 * 6_000
     assert time.perf_counter() - t < 10
+
+
+def test_share_metric_names_what_it_is_a_share_of():
+    doc = extract_facts(_doc("第一批次申请中，30岁以下职工60人，占总数的30%；女性职工281人，占职工总数的80%。"))
+    m = {f.surface: f.metric for f in doc.facts}
+    assert "30岁以下职工" in m["30%"] and "占总数" in m["30%"]
+    assert "女性职工" in m["80%"]

@@ -463,8 +463,12 @@ def extract_facts(doc: Document) -> Document:
             stops = [j for j in (text.find(c, sent_hi + 1, limit) for c in "\n。！？；") if j >= 0]
             sent_hi = min(stops) if stops else limit
         metric = metric_for(text, f, raw, i, sent_lo, sent_hi)
-        if metric is None and facts and facts[-1].end >= sent_lo and facts[-1].metric:
+        same_sentence = bool(facts) and facts[-1].end >= sent_lo and bool(facts[-1].metric)
+        if metric is None and same_sentence:
             metric = facts[-1].metric  # 发放500人次,1000盒: the same thing counted twice
+        elif metric and same_sentence and metric.startswith("占") and len(metric) <= 8:
+            # 职工60人，占总数的30%: a share of what the figure before it counts
+            metric = f"{facts[-1].metric}{metric.rstrip('的')}"
         facts.append(Fact(
             surface=text[s:e], value=f["value"], unit=f["unit"], qualifier=f["qualifier"],
             metric=metric, year=ctx.year_for(text, sent_lo, sent_hi, s),
