@@ -56,6 +56,7 @@ def test_checker_reads_figures_like_a_reader():
 
 # -- real inputs --------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/corpus/seeds is absent")
 def test_seed_draft_checks_out(store):
     seeds = sorted(SEEDS.glob("*.txt"))
