@@ -88,6 +88,19 @@ def _read_number(text: str, m: re.Match) -> _Num | None:
             value = parse_chinese_number(numstr)
             if value is None:
                 return None
+            # a Chinese decimal: 三十五点五, 零点八
+            if e + 1 < n and text[e] == "点" and text[e + 1] in _CN_DIGIT_ONLY:
+                j = e + 1
+                frac = ""
+                while j < n and text[j] in _CN_DIGIT_ONLY and len(frac) < 6:
+                    frac += str(CN_DIGITS[text[j]])
+                    j += 1
+                if value == int(value) and (j >= n or text[j] not in _CN_DIGIT_ONLY):
+                    value = float(f"{int(value)}.{frac}")
+                    e = j
+                    while e < n and text[e] in _MULT and e - j < 2:  # 三点五万
+                        value *= _MULT[text[e]]
+                        e += 1
     else:
         value = parse_arabic(numstr)
         if value is None:
