@@ -117,6 +117,12 @@ def _read_number(text: str, m: re.Match) -> _Num | None:
             j += 1
             k += 1
             e = j
+        # 1万2千人, 3亿5千万元: a lower section written after the multiplier
+        if k and text[e - 1] in CN_BIG and e < n and text[e].isdigit():
+            m2 = re.match(r"[0-9]{1,4}([千百万])", text[e:e + 6])
+            if m2 and _MULT[m2.group(1)] < _MULT[text[e - 1]]:
+                value += int(m2.group(0)[:-1]) * _MULT[m2.group(1)]
+                e += m2.end()
         e = _skip_gloss(text, e) if k else e
     # 150余, 500多, 十几, 十来: an approximate count, possibly with a multiplier after (十余万)
     if e < n and text[e] in _APPROX:
