@@ -256,6 +256,7 @@ def build_draft(inp: DraftInput, opts: DraftOptions | None = None) -> Draft:
     claims = _Claims()
     overview_slot = claims.add("count", 0, "份", "exact", [], "")  # filled in below
     sections: list[DraftSection] = []
+    highlights: list[dict] = []
     table: list[TableRow] = []
     charts: list[ChartSeries] = []
     by_cat: dict[str, list[Group]] = defaultdict(list)
@@ -329,6 +330,11 @@ def build_draft(inp: DraftInput, opts: DraftOptions | None = None) -> Draft:
                 category=cat, metric=g.metric, unit=g.unit,
                 bars=[(f.org or f.source, float(f.value)) for f in g.facts[:10]],
                 previous=[(f.org or f.source, float(f.value)) for f in (pg.facts if pg else [])]))
+        if rows:
+            first = rows[0]
+            highlights.append({"name": info["name"], "claim": first.get("claim") or first.get("high"),
+                               "org": first["org"] if first["kind"] == "value" else None,
+                               "kind": first["kind"], "metric": first["metric"]})
         multi = [r for r in rows if r["kind"] != "value"]
         units: dict = {}
         for r in rows:
@@ -353,7 +359,8 @@ def build_draft(inp: DraftInput, opts: DraftOptions | None = None) -> Draft:
     has_prev = any(c.op == "change" for c in claims.items)
     overview = _render("overview.j2", year=year, federation=federation,
                        categories=[lab["categories"][c]["name"] for c in cats],
-                       documents=overview_slot, previous_year=(year - 1) if has_prev and year else None)
+                       documents=overview_slot, previous_year=(year - 1) if has_prev and year else None,
+                       highlights=highlights)
     sections.insert(0, DraftSection(category="overview", heading=lab["overview_heading"], text=overview,
                                     claims=sorted({int(m.group(1)) for m in MARK.finditer(overview)})))
     _renumber(sections, claims.items)
