@@ -118,7 +118,7 @@ def _verb_phrase(words) -> str:
     in_pp = 0  # words skipped inside a prepositional phrase (在决赛现场展开角逐)
     for w, f in words:
         if not started:
-            if f.startswith("v") and f != "vn":
+            if (f.startswith("v") and f != "vn") or f == "i":
                 started = True
             elif f in ("d", "c") or w in ("均", "都", "共", "先后", "已", "还"):
                 continue
