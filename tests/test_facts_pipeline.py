@@ -194,3 +194,13 @@ def test_share_metric_names_what_it_is_a_share_of():
     m = {f.surface: f.metric for f in doc.facts}
     assert "30岁以下职工" in m["30%"] and "占总数" in m["30%"]
     assert "女性职工" in m["80%"]
+
+
+def test_relative_year_in_an_article_uses_the_article_year():
+    text = ("市总工会2025年工作简报\n"
+            "2023年职工技能竞赛举办\n"
+            "本报讯 2023年职工技能竞赛日前举办，今年共有42家单位参赛。\n"
+            "去年参赛的有30家单位。")
+    doc = extract_facts(_doc(text))
+    years = {f.surface: f.year for f in doc.facts}
+    assert years == {"42家": 2023, "30家": 2022}

@@ -230,15 +230,17 @@ class Context:
             i += 1
         if before is not None:
             return before
+        k = bisect.bisect_right(self.scope_starts, start) - 1
+        scope_year = self.scope_years[k] if k >= 0 else None
         sent = text[sent_start:sent_end]
         rel = _RELATIVE_RE.search(sent)
-        if rel and self.doc_year is not None:
-            return self.doc_year + _RELATIVE[rel.group(0)]
+        base = scope_year if scope_year is not None else self.doc_year
+        if rel and base is not None:
+            return base + _RELATIVE[rel.group(0)]  # 今年/去年 of the article or the document
         if after is not None:
             return after
-        k = bisect.bisect_right(self.scope_starts, start) - 1
-        if k >= 0 and self.scope_years[k] is not None:
-            return self.scope_years[k]
+        if scope_year is not None:
+            return scope_year
         return self.doc_year
 
     def org_for(self, text: str, sent_start: int, start: int) -> str | None:
