@@ -145,3 +145,35 @@ def test_real_quarterly_report_headers_and_tables():
 def test_real_table_of_contents_in_xiaobiaosong():
     doc = normalize(read_document(_real("r10.pdf")))
     assert "关于红军作战的原则" in doc.text and "一九三七年八月一日" in doc.text
+
+
+def _sandwich_pdf(mode: int) -> bytes:
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    font = mk._cid_font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.drawImage(ImageReader(Image.new("L", (60, 80), 255)), 0, 0, 595, 842)
+    t = c.beginText(72, 700)
+    t.setFont(font, 12)
+    t.setTextRenderMode(mode)
+    t.textLine("工会全年开展培训12场。")
+    c.drawText(t)
+    c.save()
+    return buf.getvalue()
+
+
+def test_scan_with_an_invisible_ocr_layer_is_recognised():
+    import pypdfium2 as pdfium
+
+    from reportmine.ingest.pdf import invisible_layer
+
+    assert invisible_layer(pdfium.PdfDocument(_sandwich_pdf(3))[0])
+    assert not invisible_layer(pdfium.PdfDocument(_sandwich_pdf(0))[0])
+    # without OCR the layer is what we read
+    from reportmine.ingest import ReadOptions
+
+    doc = read_bytes(_sandwich_pdf(3), "sandwich.pdf", ReadOptions(ocr=False))
+    assert "培训12场" in doc.pages[0].blocks[0].text

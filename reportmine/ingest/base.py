@@ -36,6 +36,9 @@ class ReadOptions:
     max_pages: int = 2000
     max_chars: int = 6_000_000  # decoded characters per text file
     ocr_dpi: int = 200
+    # a scanned page that carries an invisible OCR text layer (a "sandwich" PDF) is read
+    # again by our OCR, the layer is kept where our reading finds much less text
+    reocr_invisible_layers: bool = True
     progress: Callable[[int, int], None] | None = None  # (pages done, pages total)
 
 

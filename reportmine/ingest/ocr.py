@@ -48,8 +48,44 @@ def get_engine():
                 if _THREADS:
                     params["EngineConfig.onnxruntime.intra_op_num_threads"] = _THREADS
                 logging.getLogger("RapidOCR").setLevel(logging.WARNING)
-                _ENGINE = RapidOCR(params=params)
+                engine = RapidOCR(params=params)
+                engine.text_det = _ScaledDetector(engine._load_det_model())
+                _ENGINE = engine
     return _ENGINE
+
+
+DET_MAX_SIDE = 1600  # detection input; recognition still crops from the full image
+DET_MIN_LINE = 14  # px in the detection input; smaller text is detected again at full size
+
+
+class _ScaledDetector:
+    """Text detection on a reduced copy of a large page, boxes scaled back: detection cost
+    grows with the pixel count, and text lines of ordinary documents stay well visible."""
+
+    def __init__(self, det):
+        self.det = det
+
+    def __getattr__(self, name):
+        return getattr(self.det, name)
+
+    def __call__(self, img):
+        import cv2
+
+        h, w = img.shape[:2]
+        s = DET_MAX_SIDE / max(h, w)
+        if s >= 0.95:
+            return self.det(img)
+        small = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+        res = self.det(small)
+        boxes = getattr(res, "boxes", None)
+        if boxes is None or len(boxes) == 0:
+            return self.det(img)
+        heights = np.sort(boxes[:, :, 1].max(axis=1) - boxes[:, :, 1].min(axis=1))
+        if heights[len(heights) // 2] < DET_MIN_LINE:
+            return self.det(img)
+        res.boxes = (boxes / s).astype(boxes.dtype)
+        res.img = img
+        return res
 
 
 def _run(engine, img: np.ndarray):

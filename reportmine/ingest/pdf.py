@@ -132,6 +132,20 @@ def redecode_gbk(chars: list[tuple]) -> list[tuple] | None:
     return out
 
 
+def invisible_layer(page) -> bool:
+    """A scanned image under an invisible text layer (render mode 3): someone else's OCR."""
+    text = invisible = images = 0
+    for k, obj in enumerate(page.get_objects(max_depth=2)):
+        if k >= 2000:
+            break
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            text += 1
+            invisible += pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+        elif obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            images += 1
+    return images >= 1 and text >= 1 and invisible >= 0.95 * text
+
+
 def _is_blank(image) -> bool:
     """A rendered page with (almost) no ink needs no OCR."""
     gray = image.convert("L").resize((200, max(1, int(200 * image.height / max(1, image.width)))))
@@ -159,6 +173,7 @@ def _read(pdf: pdfium.PdfDocument, name: str, options: ReadOptions) -> ReadResul
         total = options.max_pages
     pages: list[Page] = []
     need_ocr: list[int] = []
+    layers: dict[int, list] = {}  # pages whose invisible OCR layer is kept as a fallback
     redecoded = 0
     for index in range(total):
         try:
@@ -182,6 +197,9 @@ def _read(pdf: pdfium.PdfDocument, name: str, options: ReadOptions) -> ReadResul
             blocks = layout_items(chars_to_items(chars), index + 1, height)
             pages.append(Page(number=index + 1, width=round(width, 2), height=round(height, 2),
                               source="text_layer", blocks=blocks))
+            if options.ocr and options.reocr_invisible_layers and invisible_layer(page):
+                need_ocr.append(index)
+                layers[index] = blocks
         else:
             pages.append(Page(number=index + 1, width=round(width, 2), height=round(height, 2),
                               source="none"))
@@ -196,7 +214,9 @@ def _read(pdf: pdfium.PdfDocument, name: str, options: ReadOptions) -> ReadResul
         warnings.append(f"{redecoded} page(s) had a GBK text layer shown as Latin-1; re-decoded")
     ocr_done = 0
     if need_ocr and options.ocr:
-        ocr_done = _ocr_pages(pdf, need_ocr, pages, options, warnings, total)
+        ocr_done = _ocr_pages(pdf, need_ocr, pages, options, warnings, total, layers)
+        if layers:
+            warnings.append(f"{len(layers)} scanned page(s) with an invisible OCR layer were read again by OCR")
     mark_headers_footers(pages)
     if options.progress:
         options.progress(total, total)
@@ -207,7 +227,7 @@ def _read(pdf: pdfium.PdfDocument, name: str, options: ReadOptions) -> ReadResul
     return ReadResult(kind=kind, pages=pages, title=title, warnings=warnings)
 
 
-def _ocr_pages(pdf, indices, pages, options, warnings, total) -> int:
+def _ocr_pages(pdf, indices, pages, options, warnings, total, layers=None) -> int:
     from reportmine.ingest import ocr
 
     base = options.ocr_dpi / 72.0
@@ -236,7 +256,14 @@ def _ocr_pages(pdf, indices, pages, options, warnings, total) -> int:
             it.x0, it.y0, it.x1, it.y1, it.size = (it.x0 / scale, it.y0 / scale, it.x1 / scale,
                                                    it.y1 / scale, it.size / scale)
         page = pages[index]
-        page.blocks = layout_items(items, index + 1, page.height)
+        blocks = layout_items(items, index + 1, page.height)
+        layer = (layers or {}).get(index)
+        if layer is not None:
+            ours = sum(len(b.text) for b in blocks)
+            theirs = sum(len(b.text) for b in layer)
+            if ours < 0.5 * theirs:
+                continue  # our reading found much less: keep the existing layer
+        page.blocks = blocks
         page.source = "ocr"
         done += 1
     return done
