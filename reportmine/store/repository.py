@@ -7,6 +7,7 @@ applied here, once, and not in each route. Writes of a document happen in one tr
 
 from __future__ import annotations
 
+import heapq
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,9 +15,10 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from sqlalchemy import Select, create_engine, delete, event, func, insert, or_, select
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler as _SQLiteCompiler
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.pool import StaticPool
 
 from reportmine.document import Document, fact_to_contract
@@ -28,6 +30,13 @@ from reportmine.store.schema import (
 )
 
 log = logging.getLogger("reportmine.store")
+
+
+def _sqlite_from_hint(self, table, text):  # SQLAlchemy's SQLite compiler drops table hints
+    return text
+
+
+_SQLiteCompiler.get_from_hint_text = _sqlite_from_hint  # renders "facts INDEXED BY ix_…"
 
 DEFAULT_TENANT = "default"
 FACET_FIELDS = ("category", "year", "org", "unit")
@@ -398,6 +407,22 @@ class Store:
                 raise QueryError(f"unknown filter: {key}")
         return conds
 
+    def _hint(self, stmt, filters: Mapping[str, Any], group: list[str] | None = None):
+        """SQLite's planner, even with ANALYZE statistics, likes an index that saves a sort
+        over one that matches the filter, and then reads the table for millions of facts;
+        name the covering index that leads with the most selective filter instead."""
+        if self.dialect != "sqlite":
+            return stmt
+        given = {k.partition("__")[0] for k, v in filters.items() if v not in (None, "", [])}
+        by_org = group is None or "org" in group
+        for field, index in (("document", None),
+                             ("category", "ix_facts_category_org" if by_org else "ix_facts_category_year"),
+                             ("metric", "ix_facts_metric_unit"), ("org", "ix_facts_org_year"),
+                             ("year", "ix_facts_year_unit"), ("unit", "ix_facts_unit_value")):
+            if field in given:
+                return stmt if index is None else stmt.with_hint(FactRow, f"INDEXED BY {index}", "sqlite")
+        return stmt
+
     def _order(self, sort: str | None) -> list:
         sort = sort or "id"
         desc = sort.startswith("-")
@@ -424,19 +449,28 @@ class Store:
         for f in facets:
             if f not in FACET_FIELDS:
                 raise QueryError(f"unknown facet {f!r}; one of {', '.join(FACET_FIELDS)}")
+        filters = filters or {}
         with self.read() as s:
-            rows = s.execute(self._fact_select(conds, sort).limit(limit).offset(offset)).all()
-            total = s.scalar(select(func.count()).select_from(FactRow).where(*conds)) if count else None
+            # ids first (from a covering index), then the rows of just that page
+            page_ids = list(s.scalars(self._hint(select(FactRow.id).where(*conds).order_by(*self._order(sort)),
+                                                 filters).limit(limit).offset(offset)))
+            found = {f.id: (f, sha, src) for f, sha, src in s.execute(
+                select(FactRow, DocumentRow.sha256, DocumentRow.source)
+                .join(DocumentRow, DocumentRow.id == FactRow.document_id)
+                .where(FactRow.id.in_(page_ids)))} if page_ids else {}
+            rows = [found[i] for i in page_ids]
+            total = s.scalar(self._hint(select(func.count()).select_from(FactRow).where(*conds), filters)) \
+                if count else None
             out: dict[str, Any] = {"total": total, "limit": limit, "offset": offset,
                                    "items": [self._fact_out(f, sha, src) for f, sha, src in rows]}
             if facets:
-                out["facets"] = {name: self._facet(s, conds, name) for name in facets}
+                out["facets"] = {name: self._facet(s, conds, name, filters) for name in facets}
             return out
 
-    def _facet(self, s: Session, conds: list, name: str, size: int = 30) -> list[dict]:
+    def _facet(self, s: Session, conds: list, name: str, filters: Mapping[str, Any], size: int = 30) -> list[dict]:
         col = getattr(FactRow, name)
         n = func.count().label("n")
-        rows = s.execute(select(col, n).where(*conds).group_by(col)).all()
+        rows = s.execute(self._hint(select(col, n).where(*conds).group_by(col), filters)).all()
         rows = sorted(rows, key=lambda r: (-r[1], r[0] is not None, "" if r[0] is None else str(r[0])))
         return [{"value": v, "count": c} for v, c in rows[:size]]
 
@@ -486,27 +520,35 @@ class Store:
         aggs = [func.count().label("count"), func.sum(FactRow.value).label("sum")]
         if documents:
             aggs.append(func.count(func.distinct(FactRow.document_id)).label("documents"))
-        stmt = select(*cols, *aggs).where(*conds).group_by(*cols)
+        inner = self._hint(select(*[c.label(f"k{i}") for i, c in enumerate(cols)], *aggs)
+                           .where(*conds).group_by(*cols), filters or {}, keys).subquery()
+        out_cols, order, stmt_from = [], [], inner
+        for i, k in enumerate(keys):
+            col = inner.c[f"k{i}"]
+            if k in ("org", "metric"):
+                model = Org if k == "org" else Metric
+                alias = aliased(model, name=f"n{i}")
+                stmt_from = stmt_from.outerjoin(alias, alias.id == col)
+                col = alias.name
+            out_cols.append(col)
+            if self.dialect == "postgresql" and k != "year":
+                col = col.collate("C")
+            order.append(col.asc().nulls_first())
+        extra = [inner.c.count, inner.c.sum] + ([inner.c.documents] if documents else [])
+        stmt = (select(*out_cols, *extra, func.count().over().label("total_groups"))
+                .select_from(stmt_from).order_by(*order).limit(limit))
         with self.read() as s:
-            rows = s.execute(stmt).all()
-            names: dict[str, dict] = {}
-            for k, model in (("org", Org), ("metric", Metric)):
-                if k in keys:
-                    i = keys.index(k)
-                    ids = {r[i] for r in rows if r[i] is not None}
-                    names[k] = dict(s.execute(select(model.id, model.name).where(model.id.in_(ids))).all()) if ids else {}
-        groups = []
+            rows = s.connection().execute(stmt).all()
         n = len(keys)
+        groups = []
         for r in rows:
-            g = {k: (names[k].get(r[i]) if k in names and r[i] is not None else r[i]) for i, k in enumerate(keys)}
-            total = r[n + 1]
-            g.update({"count": r[n], "sum": _num(round(total, 6)) if total is not None else None})
+            g = dict(zip(keys, r[:n]))
+            g["count"] = r[n]
+            g["sum"] = _num(round(r[n + 1], 6)) if r[n + 1] is not None else None
             if documents:
                 g["documents"] = r[n + 2]
             groups.append(g)
-        groups.sort(key=lambda g: tuple((g[k] is not None, g[k] if g[k] is not None else "") if k != "year"
-                                        else (g[k] is not None, g[k] or 0) for k in keys))
-        return {"group_by": keys, "groups": groups[:limit], "total_groups": len(groups)}
+        return {"group_by": keys, "groups": groups, "total_groups": rows[0][-1] if rows else 0}
 
     # search ----------------------------------------------------------------------------
 
@@ -526,8 +568,8 @@ class Store:
                 ids = [r[0] for r in s.execute(fts.ranked_hits(terms, self.dialect, base, limit, window)).all()]
                 if len(ids) < limit:  # the recent window had too few: rank every match
                     ids = [r[0] for r in s.execute(fts.ranked_hits(terms, self.dialect, base, limit)).all()]
-            if len(ids) < limit:
-                ids += list(s.scalars(fts.scan_hits(terms, self.dialect, base, ids, limit - len(ids))))
+            else:  # a term the index cannot answer (one character, …): scan the paragraph text
+                ids = list(s.scalars(fts.scan_hits(terms, self.dialect, base, ids, limit)))
             if not ids:
                 return []
             rows = {p.id: (p, sha, src) for p, sha, src in s.execute(

@@ -121,6 +121,7 @@ class FactRow(Base):
     __table_args__ = (
         # covering indexes for the filters and groupings the API offers (migration 0003)
         Index("ix_facts_category_org", "tenant", "category", "org_id", "year", "unit", "value"),
+        Index("ix_facts_category_year", "tenant", "category", "year", "unit", "value"),
         Index("ix_facts_metric_unit", "tenant", "metric_id", "unit", "value"),
         Index("ix_facts_org_year", "tenant", "org_id", "year", "unit", "value"),
         Index("ix_facts_year_unit", "tenant", "year", "unit", "value"),

@@ -69,6 +69,29 @@ class Term:
         return bool(self.pieces)
 
 
+_ASCII_WORD = re.compile(r"[0-9A-Za-z]+")
+
+
+def _pieces(w: str) -> list[str] | None:
+    """Index tokens that every paragraph containing the word ``w`` has, or None when the
+    index cannot promise that. Search mode emits each word of the paragraph's segmentation
+    and that word's two- and three-character dictionary parts, so a dictionary word is
+    asked for by parts that cover it."""
+    if _ASCII_WORD.fullmatch(w):
+        return [w.lower()]
+    if len(w) < 2:
+        return None
+    if len(w) == 2:
+        return [w] if _dictionary_word(w) else None
+    grams = [(i, w[i:i + n]) for n in (2, 3) for i in range(len(w) - n + 1) if _dictionary_word(w[i:i + n])]
+    covered = {j for i, g in grams for j in range(i, i + len(g))}
+    if len(covered) == len(w):
+        return list(dict.fromkeys(g for _, g in grams))
+    if len(w) == 3 and _dictionary_word(w):
+        return [w]
+    return None
+
+
 def parse_query(q: str) -> list[Term]:
     _, cut = _tokenizer()
     terms: list[Term] = []
@@ -83,21 +106,11 @@ def parse_query(q: str) -> list[Term]:
         for w in cut(t):
             if not _WORD.search(w):
                 continue
-            if len(w) < 2:
+            found = _pieces(w)
+            if found is None:
                 ok = False
                 break
-            if len(w) > 2:
-                # search mode indexes a long word's two-character dictionary parts; asking
-                # for them (not the long word) also finds it inside longer words
-                parts = [w[i:i + 2] for i in range(len(w) - 1) if _dictionary_word(w[i:i + 2])]
-                covered = set()
-                for i in range(len(w) - 1):
-                    if w[i:i + 2] in parts:
-                        covered.update((i, i + 1))
-                if len(covered) == len(w):
-                    pieces.extend(parts)
-                    continue
-            pieces.append(w.lower())
+            pieces.extend(found)
         terms.append(Term(t, tuple(dict.fromkeys(pieces)) if ok else ()))
     return terms
 
