@@ -21,6 +21,17 @@ from reportmine.config import Settings, get_settings
 
 log = logging.getLogger("reportmine.api")
 STATIC = Path(__file__).resolve().parent / "static"
+_DETAIL = {"application/json": {"schema": {"type": "object", "properties": {"detail": {}}}}}
+# error answers every route may give, documented once for the whole spec
+ERROR_RESPONSES = {code: {"description": text, "content": _DETAIL} for code, text in (
+    (400, "A filter or value the route does not understand"),
+    (401, "No token, or an unknown one"),
+    (403, "The token's role may not do this"),
+    (404, "No such thing, or not visible to this token"),
+    (409, "Conflicts with what is stored (e.g. a user name taken)"),
+    (413, "Upload larger than the limit"),
+    (429, "Too many requests"),
+)}
 ROUTERS = ("health", "documents", "jobs", "facts", "search", "corrections", "users", "drafts")
 
 
@@ -50,7 +61,7 @@ def create_app(settings: Settings | None = None, store=None, run_jobs: bool | No
             if runner is not None:
                 runner.stop()
 
-    app = FastAPI(title="reportmine", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="reportmine", version=__version__, lifespan=lifespan, responses=ERROR_RESPONSES,
                   description="Search and count the facts in trade-union annual work summaries. "
                               "Every route but /health and the docs needs `Authorization: Bearer TOKEN`.")
     app.state.settings = settings

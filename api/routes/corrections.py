@@ -34,6 +34,6 @@ def add_correction(body: CorrectionIn, who: Principal = Depends(principal), st: 
 
 
 @router.get("/corrections")
-def list_corrections(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+def list_corrections(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=10_000_000),
                      who: Principal = Depends(principal), st: Store = Depends(store)) -> dict:
     return {"corrections": st.list_corrections(who.scope, limit, offset)}

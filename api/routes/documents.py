@@ -58,7 +58,7 @@ async def upload_documents(
 def list_documents(
     year: Optional[int] = None, org: Optional[str] = Query(None, description="Org contains this"),
     q: Optional[str] = Query(None, description="Documents with a paragraph containing these words"),
-    limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0, le=10_000_000),
     who: Principal = Depends(principal), st: Store = Depends(store),
 ) -> dict:
     return st.list_documents(who.scope, year=year, org=org, q=q, limit=limit, offset=offset)

@@ -61,7 +61,10 @@ def draft_response(d, fmt: str) -> Response:
     return Response(data, media_type=MEDIA[fmt], headers={"Content-Disposition": disposition})
 
 
-@router.post("/drafts")
+@router.post("/drafts", response_class=Response, responses={200: {
+    "description": "The draft: JSON (CONTRACT.md), Markdown or DOCX",
+    "content": {"application/json": {}, "text/markdown": {},
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}}}})
 def create_draft(body: DraftIn, who: Principal = Depends(principal), st: Store = Depends(store)) -> Response:
     """The draft: every number is one stored fact or a sum of comparable facts, with its source.
     ``format=json`` follows the ``draft`` section of CONTRACT.md; md and docx come as files."""

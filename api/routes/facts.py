@@ -96,7 +96,8 @@ def _rows(request: Request, who: Principal, st: Store, cfg: Settings):
     return st.iter_facts(_filters(request), who.scope, sort=sort, limit=cfg.max_export_rows)
 
 
-@router.get("/facts.csv")
+@router.get("/facts.csv", response_class=StreamingResponse,
+            responses={200: {"content": {"text/csv": {}}, "description": "The facts as CSV (UTF-8 with BOM)"}})
 def export_csv(request: Request, _: None = Depends(_doc_params), who: Principal = Depends(principal),
                st: Store = Depends(store), cfg: Settings = Depends(settings)):
     try:
@@ -126,7 +127,8 @@ def export_csv(request: Request, _: None = Depends(_doc_params), who: Principal 
                              headers={"Content-Disposition": 'attachment; filename="facts.csv"'})
 
 
-@router.get("/facts.xlsx")
+@router.get("/facts.xlsx", response_class=Response, responses={200: {"content": {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}, "description": "The facts as XLSX"}})
 def export_xlsx(request: Request, _: None = Depends(_doc_params), who: Principal = Depends(principal),
                 st: Store = Depends(store), cfg: Settings = Depends(settings)):
     from openpyxl import Workbook
