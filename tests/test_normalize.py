@@ -105,3 +105,9 @@ def test_random_text_keeps_the_offset_invariants():
         assert len(doc.offsets) == len(doc.text)
         assert all(0 <= o < max(1, len(doc.raw_text)) for o in doc.offsets)
         assert doc.offsets == sorted(doc.offsets)
+
+
+def test_lone_surrogates_from_a_pdf_text_layer_are_dropped():
+    doc = normalize(make("全年慰问\ud88d职工63户。"))
+    assert doc.text == "全年慰问职工63户。"
+    doc.text.encode("utf-8")

@@ -63,8 +63,8 @@ def fold_char(ch: str) -> str:
         return folded if len(folded) == 1 else ch
     if ch in "\u00a0\u2002\u2003\u2009\u3000":
         return " "
-    if ch in "\u200b\ufeff\u00ad":
-        return ""
+    if ch in "\u200b\ufeff\u00ad" or 0xD800 <= o <= 0xDFFF:
+        return ""  # zero-width marks; lone surrogates some PDF text layers hold
     return ch
 
 
