@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import re
 from pathlib import Path
 
 from reportmine.document import Document
@@ -29,6 +30,8 @@ for _mod in _BACKENDS:
 _BINARY_EXTENSIONS = {".pdf", ".doc", ".docx", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp",
                       ".bmp", ".gif", ".zip", ".xls", ".xlsx", ".ppt", ".pptx", ".wps"}
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 __all__ = ["read_document", "read_bytes", "ReadError", "UnsupportedFormat", "ReadOptions", "sniff"]
 
 
@@ -49,6 +52,10 @@ def read_bytes(data: bytes, name: str, options: ReadOptions | None = None) -> Do
         raise ReadError(name, "out of memory while reading")
     except Exception as exc:  # a library failing on a malformed file
         raise ReadError(name, f"cannot read as {fmt}: {type(exc).__name__}: {exc}") from exc
+    for page in result.pages:
+        for block in page.blocks:
+            if _SURROGATE.search(block.text):  # broken UTF-16 from some text layers
+                block.text = _SURROGATE.sub("", block.text)
     if not any(b.text.strip() for p in result.pages for b in p.blocks):
         raise ReadError(name, f"no text found in this {result.kind} file")
     return Document(
