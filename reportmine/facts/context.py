@@ -289,17 +289,20 @@ def build_context(doc: Document) -> Context:
         start = p.start
         j = i
         headings = []
+        heading_years = []  # the first year each heading of the run names
+        mp = ctx.mention_pos
         while j < len(paras) and (paras[j].is_heading or _is_heading_line(text[paras[j].start:paras[j].end])):
             headings.append(text[paras[j].start:paras[j].end])
+            k = bisect.bisect_left(mp, paras[j].start)
+            if k < len(mp) and mp[k] < paras[j].end:
+                heading_years.append(mentions[k][1])
             j += 1
         body_start = paras[j].start if j < len(paras) else p.end
         body_end = paras[j].end if j < len(paras) else p.end
         y = None
-        mp = ctx.mention_pos
-        hm = [yy for _, yy in mentions[bisect.bisect_left(mp, start):bisect.bisect_left(mp, body_start)]]
         bm = [yy for _, yy in mentions[bisect.bisect_left(mp, body_start):bisect.bisect_left(mp, body_end)]]
-        if hm:
-            y = hm[0]
+        if heading_years:
+            y = heading_years[-1]  # the heading closest to the body; its first year (总结 before 计划)
         elif bm:
             y = bm[0]
         elif all(_NUMBERED.match(h) for h in headings):
