@@ -98,4 +98,4 @@ def test_long_inputs_are_linear():
     t = time.perf_counter()
     assert parse_chinese_number("一二三四五六七八九十" * 50_000) is None
     assert parse_arabic("9" * 200_000) is None
-    assert time.perf_counter() - t < 0.5
+    assert time.perf_counter() - t < 2
