@@ -16,6 +16,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.limits import RateLimit
 from reportmine import __version__
 from reportmine.config import Settings, get_settings
 
@@ -77,6 +78,8 @@ def create_app(settings: Settings | None = None, store=None, run_jobs: bool | No
         app.include_router(web.router)
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    cfg = settings or get_settings()
+    app.add_middleware(RateLimit, per_minute=cfg.rate_per_minute, burst=cfg.rate_burst)
     return app
 
 

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     job_lease_seconds: float = 600.0  # a running job not finished after this is claimed again
     job_max_attempts: int = 3
 
+    # requests per minute per caller (token or address) and burst; 0 turns the limit off
+    rate_per_minute: float = 3000
+    rate_burst: int = 200
+
     # queries
     max_page_size: int = 1000
     max_export_rows: int = 200_000
