@@ -204,3 +204,12 @@ def test_relative_year_in_an_article_uses_the_article_year():
     doc = extract_facts(_doc(text))
     years = {f.surface: f.year for f in doc.facts}
     assert years == {"42家": 2023, "30家": 2022}
+
+
+def test_fact_org_is_the_unit_its_sentence_names():
+    text = ("丰台区卫生健康系统工会2018年工作总结\n"
+            "全系统共有42家单位参加技能大赛。丰台区妇幼保健院组织职工培训12期。")
+    doc = extract_facts(_doc(text))
+    assert doc.org == "丰台区卫生健康系统工会"
+    orgs = {f.surface: f.org for f in doc.facts}
+    assert orgs == {"42家": "丰台区卫生健康系统工会", "12期": "丰台区妇幼保健院"}
