@@ -213,3 +213,23 @@ def test_fact_org_is_the_unit_its_sentence_names():
     assert doc.org == "丰台区卫生健康系统工会"
     orgs = {f.surface: f.org for f in doc.facts}
     assert orgs == {"42家": "丰台区卫生健康系统工会", "12期": "丰台区妇幼保健院"}
+
+
+def test_numbers_broken_across_wrapped_lines():
+    """A PDF line that wraps inside a number: normalize rejoins it with a space (50 0家) or
+    keeps the break (202\\n3年); the number is read whole either way."""
+    block = ("并起草了关于防止疫情扩散的紧急通知并将该通知向全区50\n"
+             "0家供水单位发放重点对积水潭医院北大医院等单位进行检查\n"
+             "由国家林业和草原局全国总工会联合开展的宣传活动共有12\n"
+             "0名职工参加了这次活动并且取得了较好的效果和社会反响")
+    doc = Document(source="t.txt", sha256="0" * 64, kind="txt",
+                   pages=[Page(number=1, blocks=[Block(page=1, text=block)])])
+    doc = extract_facts(normalize(doc))
+    got = {(f.value, f.unit) for f in doc.facts}
+    assert (500, "家") in got and (120, "人") in got
+    assert all(doc.text[f.start:f.end] == f.surface for f in doc.facts)
+    # a kept break inside a year at the end of a long line: not a duration of 3 years
+    kept = _doc("由国家林业和草原局、全国总工会联合开展的202\n3年“最美生态护林员”推荐活动。")
+    doc2 = extract_facts(kept)
+    assert "202\n3" in doc2.text
+    assert [f for f in doc2.facts if f.unit == "年"] == []

@@ -27,6 +27,7 @@ _NUM = re.compile(
     r"|(?P<pct>百分之|千分之)?"
     rf"(?P<num>[0-9０-９]++(?:,[0-9]{{3}}(?![0-9]))*+(?:\.[0-9０-９]++)?|[{_CN_CLASS}]++)"
 )
+_ARABIC = re.compile(r"[0-9]++(?:\.[0-9]++)?")
 _OCR_DIGITS = str.maketrans("lIoO", "1100")
 _MULT = {**CN_SMALL, **CN_BIG}
 _APPROX = "余多来几餘"
@@ -65,8 +66,9 @@ class _Num:
     is_cn: bool
 
 
-def _read_number(text: str, m: re.Match) -> _Num | None:
-    """The number a regex match spells, with its multiplier and approximation suffix."""
+def _read_number(text: str, m: re.Match, joins: frozenset[int] = frozenset()) -> _Num | None:
+    """The number a regex match spells, with its multiplier and approximation suffix.
+    ``joins``: offsets of spaces that stand for a line break inside a number (50 0家)."""
     group = "num" if m.group("num") is not None else "ocr"
     s, e = m.span(group)
     numstr = m.group(group)
@@ -102,6 +104,10 @@ def _read_number(text: str, m: re.Match) -> _Num | None:
                         value *= _MULT[text[e]]
                         e += 1
     else:
+        while e in joins and e + 1 < n and text[e + 1].isdigit() and len(numstr) < 12:
+            m2 = _ARABIC.match(text, e + 1)
+            numstr += m2.group(0)
+            e = m2.end()
         value = parse_arabic(numstr)
         if value is None:
             return None
@@ -286,21 +292,24 @@ def _is_named(text: str, s: int, end: int, num: _Num, unit: str) -> bool:
     return False
 
 
-def find_facts(text: str) -> list[dict]:
-    """Every numeric fact in ``text`` as dicts with span, value, unit and qualifier."""
+def find_facts(text: str, joins: frozenset[int] = frozenset()) -> list[dict]:
+    """Every numeric fact in ``text`` as dicts with span, value, unit and qualifier.
+    ``joins``: offsets of spaces that stand for a soft line break inside a number."""
     out: list[dict] = []
     pending: list[dict] = []  # bare numbers that may share the unit of the next one
     n = len(text)
     last_end = 0
+    consumed = 0
     for m in _NUM.finditer(text):
         s = m.start("num") if m.group("num") is not None else m.start("ocr")
-        if s < last_end:
+        if s < last_end or s < consumed:
             continue
         pct = m.group("pct")
         prev = text[s - 1] if s > 0 and not pct else ""
-        num = _read_number(text, m)
+        num = _read_number(text, m, joins)
         if num is None:
             continue
+        consumed = num.end
         if num.is_cn and _in_idiom(text, s, num.end):
             continue
         vague = bool(num.is_cn and prev and prev in "数几上成" and m.group("num") in _ROUND)
@@ -322,7 +331,7 @@ def find_facts(text: str) -> list[dict]:
         if pos < n and text[pos] in _RANGE_SEP and value_max is None:
             m2 = _NUM.match(text, pos + 1)
             if m2 and not m2.group("pct"):
-                num2 = _read_number(text, m2)
+                num2 = _read_number(text, m2, joins)
                 if num2 is not None and num2.is_cn == num.is_cn and num2.value > value:
                     digits = sum(ch.isdigit() for ch in text[num.start:num2.end])
                     if not (text[pos] in "-—－" and digits > 6):
@@ -441,6 +450,31 @@ def _bounds(text: str, start: int, end: int, stops: set[str], lo: int, hi: int) 
     return max(a, lo), b
 
 
+_DIGIT_SPACE_DIGIT = re.compile(r"(?<=[0-9]) (?=[0-9])")
+_DIGIT_NEWLINE_DIGIT = re.compile(r"(?<=[0-9])\n(?=[0-9])")
+
+
+def _soft_breaks_in_numbers(doc: Document) -> frozenset[int]:
+    """Spaces between digits that normalize made of a line break (a PDF line wrapped
+    inside a number: 50\n0家 → "50 0家"), so that the number is read whole."""
+    text = doc.text
+    out = set()
+    # a hard break kept between digits at the end of a long (wrapped) line: 202\n3年
+    for m in _DIGIT_NEWLINE_DIGIT.finditer(text):
+        i = m.start()
+        line_start = text.rfind("\n", max(0, i - 200), i) + 1
+        if i - line_start >= 15:
+            out.add(i)
+    if not doc.offsets or not doc.raw_text:
+        return frozenset(out)
+    raw, offsets = doc.raw_text, doc.offsets
+    for m in _DIGIT_SPACE_DIGIT.finditer(text):
+        i = m.start()
+        if i < len(offsets) and offsets[i] < len(raw) and raw[offsets[i]] == "\n":
+            out.add(i)
+    return frozenset(out)
+
+
 def _page_index(doc: Document) -> tuple[list[int], list[int]]:
     """Block starts and their pages, for a bisect instead of ``Document.page_at``'s scan."""
     spans = sorted((b.start, p.number) for p in doc.pages for b in p.blocks if b.start is not None)
@@ -463,7 +497,7 @@ def extract_facts(doc: Document) -> Document:
     ctx.doc_org = doc.org
     para_starts = [p.start for p in doc.paragraphs]
     pages = _page_index(doc)
-    raw = find_facts(text)
+    raw = find_facts(text, _soft_breaks_in_numbers(doc))
     facts: list[Fact] = []
     for i, f in enumerate(raw):
         s, e = f["start"], f["end"]
