@@ -171,7 +171,8 @@ class LinearModel:
                 platt[j] = 1.0, 0.0
                 continue
             cal.fit(oof[tm][:, [j]], Y[tm, j], sample_weight=w[tm])
-            platt[j] = cal.coef_[0][0], cal.intercept_[0]
+            # a non-positive slope means the out-of-fold scores say nothing: keep the raw scores
+            platt[j] = (cal.coef_[0][0], cal.intercept_[0]) if cal.coef_[0][0] > 0 else (1.0, 0.0)
         probs = _sigmoid(oof * platt[:, 0] + platt[:, 1])
         threshold = choose_threshold(probs[tm], Y[tm])
 

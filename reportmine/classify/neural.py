@@ -48,7 +48,8 @@ def _platt_fit(z: np.ndarray, Y: np.ndarray) -> np.ndarray:
             platt[j] = 1.0, 0.0
             continue
         cal = LogisticRegression(C=100.0, max_iter=1000).fit(z[:, [j]], Y[:, j])
-        platt[j] = cal.coef_[0][0], cal.intercept_[0]
+        # a non-positive slope means the held-out scores say nothing: keep the raw logits
+        platt[j] = (cal.coef_[0][0], cal.intercept_[0]) if cal.coef_[0][0] > 0 else (1.0, 0.0)
     return platt
 
 

@@ -1,0 +1,264 @@
+"""Paragraph/section classification: normalisation, lexicon, the shipped model, documents, training."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import reportmine.classify as C
+from reportmine.classify import data
+from reportmine.classify.features import CATEGORIES, Featurizer, normalize_text
+from reportmine.classify.lexicon import LexiconClassifier
+from reportmine.classify.linear import LinearModel
+from reportmine.document import Document, Paragraph, Section
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+TRAIN = SHARED / "corpus" / "train" / "paragraphs.jsonl"
+needs_train = pytest.mark.skipif(not TRAIN.exists(), reason=f"real training paragraphs not found at {TRAIN}")
+needs_gold = pytest.mark.skipif(not (SHARED / "gold").exists() or not (SHARED / "tools" / "rmscore.py").exists(),
+                                reason="../shared/gold or ../shared/tools/rmscore.py not found")
+shipped = pytest.mark.skipif(not (REPO / "models" / "linear.npz").exists(), reason="no shipped model in models/")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(monkeypatch):
+    monkeypatch.delenv("REPORTMINE_MODEL", raising=False)
+    monkeypatch.delenv("REPORTMINE_MODEL_DIR", raising=False)
+    C.clear_cache()
+    yield
+    C.clear_cache()
+
+
+def test_normalize_joins_spaced_newspaper_text_and_converts_traditional():
+    assert normalize_text("在基层单位的努力下， 在丰\n台区总工会的悉心指导下") == "在基层单位的努力下,在丰台区总工会的悉心指导下"
+    assert normalize_text("大 练 兵\n") == "大练兵"
+    # traditional characters and the pinyin glosses some converted files carry
+    assert normalize_text("黨政領(lǐng)導(dǎo)班子重視") == "党政领导班子重视"
+    assert normalize_text("## **一、重点工作**") == "一、重点工作"
+    assert normalize_text("慰问困难职工35人，发放2.5万元") == "慰问困难职工0人,发放0万元"
+
+
+def test_featurizer_emits_ngrams_words_and_lexicon_hits():
+    f = Featurizer(words=["困难职工", "慰问金"])
+    feats = f(normalize_text("春节走访慰问困难职工，送去慰问金"))
+    assert "慰" in feats and "慰问" in feats and "慰问困" in feats
+    assert "w:困难职工" in feats and "w:慰问金" in feats
+    assert feats.count("L:welfare") >= 4  # 慰问, 困难职工, 慰问金 (weights 2)
+    assert "H:welfare" in feats
+
+
+def test_lexicon_baseline_on_clear_cases():
+    clf = LexiconClassifier()
+    rows = clf.predict([
+        "春节前夕走访慰问困难职工20户，送去慰问金",
+        "召开第三届职工代表大会，征集提案30件，推进院务公开",
+        "举办护理技能竞赛和岗位练兵，开展业务培训",
+        "征集合理化建议100条，创新工作室完成技术攻关",
+        "按时收缴工会经费，经审委员会审查账目",
+    ])
+    assert [r["category"] for r in rows] == ["welfare", "democratic_management", "training", "innovation", "other"]
+    for r in rows:
+        assert set(r["scores"]) == set(CATEGORIES)
+        assert abs(sum(r["scores"].values()) - 1) < 1e-3
+
+
+@shipped
+def test_shipped_model_loads_fast_and_predicts_contract_rows():
+    t = time.perf_counter()
+    clf = C.load_model(REPO / "models")
+    assert time.perf_counter() - t < 1.0
+    assert isinstance(clf, LinearModel)
+    assert (REPO / "models" / "linear.npz").stat().st_size < 50e6
+    rows = clf.predict(["组织全体职工进行年度健康体检，并为女职工增加两癌筛查",
+                        "大力开展合理化建议活动，采纳实施85条，创造效益200万元", ""])
+    assert rows[0]["category"] == "welfare"
+    assert rows[1]["category"] == "innovation"
+    for r in rows:
+        assert r["category"] in r["labels"]
+        assert set(r["scores"]) == set(CATEGORIES)
+        assert all(0.0 <= v <= 1.0 for v in r["scores"].values())
+    # calibrated: a clear case is confident, its category's probability well above the others
+    s = rows[0]["scores"]
+    assert s["welfare"] > 0.8 and max(v for k, v in s.items() if k != "welfare") < 0.5
+
+
+@shipped
+def test_shipped_model_throughput_one_core():
+    clf = C.load_model(REPO / "models")
+    texts = ["组织开展职工技能竞赛，参赛选手200余人，评出一等奖3名。",
+             "春节期间走访慰问困难职工和离退休职工，送去慰问金和慰问品，让他们感受到组织的温暖。" * 2,
+             "召开职工代表大会，审议通过工作报告和财务预算，征集提案46件，立案32件。"] * 400
+    clf.predict(texts[:20])
+    t = time.perf_counter()
+    clf.predict(texts)
+    rate = len(texts) / (time.perf_counter() - t)
+    # the target is 2,000 paragraphs/s on one core; allow for a busy CI machine
+    assert rate > 1000, f"{rate:.0f} paragraphs/s"
+
+
+@shipped
+def test_get_classifier_is_cached_and_defaults_to_shipped_model():
+    a = C.get_classifier()
+    assert a is C.get_classifier()
+    assert isinstance(a, LinearModel)
+
+
+def test_missing_model_falls_back_to_lexicon_with_warning(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("REPORTMINE_MODEL_DIR", str(tmp_path))
+    with caplog.at_level(logging.WARNING, logger="reportmine.classify"):
+        clf = C.get_classifier()
+    assert isinstance(clf, LexiconClassifier)
+    assert any("lexicon" in r.message for r in caplog.records)
+    assert clf.predict(["送温暖慰问困难职工"])[0]["category"] == "welfare"
+
+
+def _doc(parts: list[tuple[str, bool, int | None]], headings: list[str]) -> Document:
+    text, paras, sections = "", [], []
+    for h in headings:
+        sections.append(Section(heading=h, level=1, start=0, end=0))
+    for body, is_heading, sec in parts:
+        start = len(text)
+        text += body + "\n"
+        paras.append(Paragraph(start=start, end=start + len(body), section=sec, is_heading=is_heading))
+        if sec is not None:
+            if sections[sec].start == 0 and sections[sec].end == 0:
+                sections[sec].start = start
+            sections[sec].end = start + len(body)
+    return Document(source="t.txt", sha256="0" * 64, kind="txt", text=text, paragraphs=paras, sections=sections)
+
+
+@shipped
+def test_classify_document_uses_heading_and_section_context():
+    doc = _doc([
+        ("2023年工作总结", False, None),
+        ("三、维护职工合法权益，实施送温暖", True, 0),
+        ("春节前夕，工会领导走访慰问困难职工30户，送去慰问金3万元。", False, 0),
+        ("同时，我们还看望了生病住院的同志，共计12人次。", False, 0),
+        ("四、推进民主管理", True, 1),
+        ("召开四届二次职代会，审议通过了院长工作报告，征集提案41件。", False, 1),
+    ], ["三、维护职工合法权益，实施送温暖", "四、推进民主管理"])
+    C.classify_document(doc)
+    assert [s.category for s in doc.sections] == ["welfare", "democratic_management"]
+    cats = [p.category for p in doc.paragraphs]
+    assert cats[1:4] == ["welfare"] * 3
+    assert cats[4:6] == ["democratic_management"] * 2
+    for p in doc.paragraphs:
+        assert p.category in p.labels and set(p.scores) == set(CATEGORIES)
+
+
+@shipped
+def test_section_nudge_moves_an_ambiguous_paragraph_toward_its_section():
+    body = "活动共有120名职工参加，大家纷纷表示收获很大。"
+    doc = _doc([("四、丰富职工文化生活，开展文体活动", True, 0), (body, False, 0),
+                ("举办职工趣味运动会和羽毛球比赛，组建书画、摄影兴趣小组。", False, 0)],
+               ["四、丰富职工文化生活，开展文体活动"])
+    alone = C.get_classifier().predict([body])[0]["scores"]["welfare"]
+    C.classify_document(doc)
+    assert doc.paragraphs[1].scores["welfare"] > alone
+    assert doc.paragraphs[1].category == "welfare"
+
+
+@needs_train
+def test_split_is_fixed_by_document_and_disjoint():
+    real = data.load_real()
+    held = data.load_split(real)
+    assert held == set(json.loads(data.SPLIT_PATH.read_text(encoding="utf-8"))["heldout_docs"])
+    assert held == set(data.make_split([e.doc for e in real]))  # the file is what the seed gives
+    tr, te = data.split_real(real)
+    assert {e.doc for e in tr}.isdisjoint({e.doc for e in te})
+    assert 0.15 < len(te) / len(real) < 0.3
+
+
+def test_written_paragraphs_are_valid_and_not_copied_from_training_data():
+    extra = data.load_extra()
+    assert len(extra) >= 100
+    assert all(set(e.labels) <= set(CATEGORIES) for e in extra)
+    counts = {c: sum(c in e.labels for e in extra) for c in CATEGORIES}
+    assert min(counts.values()) >= 15, counts
+    if TRAIN.exists():
+        real = {normalize_text(e.text) for e in data.load_real()}
+        assert not [e.text for e in extra if normalize_text(e.text) in real]
+
+
+@needs_gold
+@shipped
+def test_shipped_model_on_seeds_gold():
+    """The end-to-end figure of the issue, through the CLI and the official scorer."""
+    exe = Path(sys.executable).parent / "reportmine"
+    if not exe.exists():
+        pytest.skip("reportmine console script not installed")
+    out = subprocess.run([sys.executable, str(SHARED / "tools" / "rmscore.py"), "classify", "--gold", str(SHARED / "gold"),
+                          "--corpus", str(SHARED / "corpus" / "seeds"), "--cmd", str(exe) + " classify"],
+                         capture_output=True, text=True, timeout=120)
+    last = out.stdout.strip().splitlines()[-1]
+    assert last.startswith("classify macro-F1"), out.stdout + out.stderr
+    assert float(last.split()[-1]) >= 0.80
+
+
+def test_corrections_become_weighted_examples_latest_wins():
+    rows = [
+        {"text": "组织职工观看电影", "old": "other", "new": "training", "who": "a", "when": "2024-01-01T00:00:00"},
+        {"text": "组织职工观看电影", "old": "training", "new": "welfare", "who": "b", "when": "2024-02-01T00:00:00"},
+        {"text": "召开民主生活会", "old": "other", "new": ["democratic_management"], "who": "c", "when": "2024-01-03"},
+        {"text": "无效", "old": "other", "new": "nonsense", "who": "c", "when": "2024-01-03"},
+    ]
+    ex = data.corrections_to_examples(rows)
+    assert [(e.text, e.labels) for e in ex] == [("组织职工观看电影", ["welfare"]),
+                                               ("召开民主生活会", ["democratic_management"])]
+    assert all(e.weight > 1 and e.source == "correction" for e in ex)
+
+
+@needs_train
+def test_linear_fit_beats_the_lexicon_on_heldout():
+    real = data.load_real()
+    tr, te = data.split_real(real)
+    ex = tr + data.load_extra()
+    a = LinearModel.fit([e.text for e in ex], [e.labels for e in ex], [e.doc for e in ex], seed=3,
+                        folds=2, use_words=False)
+    texts = [e.text for e in te]
+    from reportmine.classify.train import per_class
+
+    lin = per_class(a.predict(texts), [e.labels for e in te])["macro_f1"]
+    lex = per_class(LexiconClassifier().predict(texts), [e.labels for e in te])["macro_f1"]
+    assert lin >= 0.85 and lin > lex + 0.05, (lin, lex)
+
+
+@pytest.mark.slow
+@needs_train
+def test_train_cli_with_corrections_file(tmp_path):
+    """`reportmine train --corrections FILE` writes a loadable model and a card, and a
+    correction pulls its text toward the corrected category."""
+    text = "组织全体会员观看爱国主义教育影片《长津湖》并开展观后感交流"
+    corr = tmp_path / "corrections.jsonl"
+    corr.write_text(json.dumps({"text": text, "old": "other", "new": "training", "who": "staff",
+                                "when": "2024-05-01T10:00:00"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "model"
+    # half of the real documents keep it quick; the fixed split still holds out some of them
+    subset = tmp_path / "train.jsonl"
+    subset.write_text("".join(l + "\n" for l in TRAIN.read_text(encoding="utf-8").splitlines()
+                              if l.strip() and json.loads(l)["doc"] < "t090"), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(REPO), REPORTMINE_TRAIN_DATA=str(subset), OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-m", "reportmine.cli", "train", "--out", str(out), "--seed", "1",
+                           "--corrections", str(corr)], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert card["data"]["n_corrections"] == 1 and card["heldout"]["macro_f1"] > 0.75
+    assert "Held-out figures" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    with_corr = C.load_model(out).predict_proba([text])[0][CATEGORIES.index("training")]
+    without = C.load_model(REPO / "models").predict_proba([text])[0][CATEGORIES.index("training")]
+    assert with_corr > without
+    # same seed, same data → the same model file
+    proc = subprocess.run([sys.executable, "-m", "reportmine.cli", "train", "--out", str(tmp_path / "again"),
+                           "--seed", "1", "--corrections", str(corr)], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "again" / "linear.npz").read_bytes() == (out / "linear.npz").read_bytes()
