@@ -233,3 +233,12 @@ def test_numbers_broken_across_wrapped_lines():
     doc2 = extract_facts(kept)
     assert "202\n3" in doc2.text
     assert [f for f in doc2.facts if f.unit == "年"] == []
+
+
+def test_org_and_year_from_running_headers():
+    pages = [Page(number=n, blocks=[Block(page=n, kind="header", text="黄岩区第一人民医院工会 2023年度工作总结"),
+                                    Block(page=n, text=f"第{n}部分共开展活动{n + 10}场。")]) for n in (1, 2)]
+    doc = extract_facts(normalize(Document(source="t.txt", sha256="0" * 64, kind="txt", pages=pages)))
+    assert doc.org == "黄岩区第一人民医院工会"
+    assert doc.year == 2023
+    assert [(f.value, f.page) for f in doc.facts] == [(11, 1), (12, 2)]

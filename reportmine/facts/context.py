@@ -125,7 +125,8 @@ def _clean_org(name: str) -> str | None:
     words = _tag(name)
     keep = []
     for w, f in reversed(words):
-        if keep and (f[:1] in ("v", "d", "p", "u", "c", "r", "m", "x", "t", "q") and f not in ("vn",)):
+        if keep and (f[:1] in ("v", "d", "p", "u", "c", "r", "m", "x", "t", "q") and f not in ("vn",)
+                     and not w.startswith("第")):  # 第一人民医院
             break
         keep.append(w)
     name = "".join(reversed(keep))
@@ -155,6 +156,11 @@ def find_org(doc: Document, title: str | None) -> str | None:
     if candidates:
         # the reporting unit is the longest name in the title that is not a document's title
         return max(candidates, key=len)
+    # a running header on the pages ("XX医院工会  2023年工作总结")
+    header = Counter(n for page in doc.pages for b in page.blocks if b.kind == "header"
+                     for _, _, n in orgs_in(b.text[:200]))
+    if header:
+        return max(header, key=lambda n: (header[n], len(n)))
     text = doc.text
     # a signature line near the end: "…卫生局办公室  2011年3月14日印发" or an org on its own line
     tail = text[-600:]
@@ -177,6 +183,10 @@ def find_year(doc: Document, title: str | None, mentions: list[tuple[int, int]])
         ys = [y for _, y in year_mentions(title)]
         if ys:
             return ys[0]  # 2023年工作总结和2024年工作计划: the year summarised comes first
+    headers = [b.text for page in doc.pages for b in page.blocks if b.kind == "header"][:20]
+    hy = Counter(y for h in headers for _, y in year_mentions(h))
+    if hy:
+        return hy.most_common(1)[0][0]
     summary = "总结" in (title or "") or "总结" in text[:2000]
     # date lines: a short line that is, or ends in, a date
     lines = text.split("\n")
