@@ -33,6 +33,10 @@ def store(request: Request) -> Store:
     return st
 
 
+CSRF_COOKIE = "rm_csrf"  # the web page's double-submit token (api/routes/web.py)
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization")
     if header:
@@ -41,7 +45,14 @@ def _bearer(request: Request) -> str | None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "use Authorization: Bearer TOKEN",
                                 headers={"WWW-Authenticate": "Bearer"})
         return token.strip()
-    return request.cookies.get(TOKEN_COOKIE) or None
+    token = request.cookies.get(TOKEN_COOKIE) or None
+    if token and request.method not in SAFE_METHODS:
+        # a browser sends the login cookie with any cross-site form: a change made with the
+        # cookie alone must also carry the page's CSRF token in a header
+        csrf = request.cookies.get(CSRF_COOKIE)
+        if not csrf or request.headers.get("x-csrf-token") != csrf:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "cookie sign-in needs the X-CSRF-Token header")
+    return token
 
 
 def principal(request: Request, st: Store = Depends(store), cfg: Settings = Depends(settings)) -> Principal:

@@ -167,3 +167,20 @@ def test_anonymous_only_with_the_switch(settings_env):
         assert on.client.get("/documents", headers={"Authorization": "Bearer wrong"}).status_code == 401
     finally:
         on.close()
+
+
+def test_cookie_sign_in_reads_but_changes_only_with_the_csrf_header(world):
+    from api.deps import CSRF_COOKIE, TOKEN_COOKIE
+
+    c = world.client
+    c.cookies.set(TOKEN_COOKIE, world.tokens["staff"])
+    try:
+        assert c.get("/documents").json()["total"] == 2
+        doc = c.get(f"/documents/{world.docs['a']}").json()
+        body = {"paragraph_id": doc["paragraphs"][1]["id"], "field": "category", "new": "other"}
+        assert c.post("/corrections", json=body).status_code == 403
+        c.cookies.set(CSRF_COOKIE, "k" * 20)
+        assert c.post("/corrections", json=body, headers={"X-CSRF-Token": "wrong"}).status_code == 403
+        assert c.post("/corrections", json=body, headers={"X-CSRF-Token": "k" * 20}).status_code == 201
+    finally:
+        c.cookies.clear()
