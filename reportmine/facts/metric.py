@@ -183,7 +183,9 @@ def _have_object(words):
         w, f = words[idx]
         if w in _HAVE and f.startswith(("v", "d", "p")) and idx < len(words) - 1:
             tail = "".join(x for x, _ in words[idx + 1:])
-            if len(tail) >= 2:
+            if all(tf.startswith("v") and tf != "vn" for _, tf in words[idx + 1:]):
+                words = words[:idx] + words[idx + 1:]  # 培训班共举办 → 培训班举办: keep the subject
+            elif len(tail) >= 2:
                 words = words[idx + 1:]
             break
     return words
