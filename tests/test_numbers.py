@@ -99,3 +99,21 @@ def test_long_inputs_are_linear():
     assert parse_chinese_number("一二三四五六七八九十" * 50_000) is None
     assert parse_arabic("9" * 200_000) is None
     assert time.perf_counter() - t < 2
+
+
+_ALPHABET = list("0123456789,.%‰ 　\n、，。；：“”（）()-~至到余多近约超过不足以上左右第年月日号岁人名位次家个项元万亿千百十两一二三四五六七八九零〇几来分之届期场户份件支批萬億個餘")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_ALPHABET), max_size=60).map("".join))
+def test_extractor_never_crashes_and_spans_hold(text):
+    """Any mix of digits, numerals, units, qualifiers and punctuation: no exception, every
+    span inside the text, non-negative values, ranges ordered."""
+    from reportmine.facts import find_facts
+
+    for f in find_facts(text):
+        assert 0 <= f["start"] < f["end"] <= len(text)
+        assert f["value"] >= 0
+        assert f["value_max"] is None or f["value_max"] >= f["value"]
+        assert f["qualifier"] in ("exact", "more_than", "nearly", "about", "less_than")
+        assert f["unit"]
