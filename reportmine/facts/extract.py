@@ -33,7 +33,6 @@ _MULT = {**CN_SMALL, **CN_BIG}
 _APPROX = "余多来几餘"
 _RANGE_SEP = "至到~～-—－"
 _SENT_END = set("。！？!?；;\n")
-_CLAUSE_END = _SENT_END | set("，,：:")
 # qualifiers written before the number (longest first) and after the unit
 _PRE_QUAL = [
     ("将近", "nearly"), ("接近", "nearly"), ("近", "nearly"),
@@ -351,8 +350,6 @@ def find_facts(text: str, joins: frozenset[int] = frozenset()) -> list[dict]:
                     pending.append({"start": s, "end": pos, "value": value, "qual": qual, "is_cn": num.is_cn})
                 else:
                     pending.clear()
-                continue
-            if "\n" in text[pos:upos] and not text[upos - 1:upos].strip() == "" and False:
                 continue
             uend = upos + len(unit_written)
             canon = U.canonical_unit(unit_written)

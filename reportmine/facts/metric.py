@@ -50,7 +50,7 @@ def _tag(clause: str) -> tuple[tuple[str, str], ...]:
 
 
 def _nounish(flag: str) -> bool:
-    return flag.startswith(_NOUNISH) or flag == "x" and False
+    return flag.startswith(_NOUNISH)
 
 
 def _clean(s: str) -> str:
