@@ -516,6 +516,11 @@ def extract_facts(doc: Document) -> Document:
         same_sentence = bool(facts) and facts[-1].end >= sent_lo and bool(facts[-1].metric)
         if metric is None and same_sentence:
             metric = facts[-1].metric  # 发放500人次,1000盒: the same thing counted twice
+        elif (metric and same_sentence and len(metric) <= 3 and not f.get("noun") and i > 0
+              and raw[i - 1].get("noun") and raw[i - 1]["unit"] == f["unit"]
+              and raw[i - 1]["noun"] not in metric):
+            # 发放328份责任书，收回302份: the second figure counts the same thing
+            metric = f"{metric}{raw[i - 1]['noun']}"
         elif metric and same_sentence and metric.startswith("占") and len(metric) <= 8:
             # 职工60人，占总数的30%: a share of what the figure before it counts
             metric = f"{facts[-1].metric}{metric.rstrip('的')}"

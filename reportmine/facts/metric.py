@@ -290,6 +290,7 @@ def metric_for(text: str, fact: dict, facts: list[dict], i: int, lo: int, hi: in
             return dm
     left_np, left_verb = _left_phrase(left)
     noun = _strip_end(noun) if len(noun) > 2 else noun
+    fact["noun"] = noun or None  # for the figures after it that count the same thing
     if noun:
         if verb and left_verb and len(left_verb) + len(noun) + len(verb) <= _MAX and verb == _clean(right[len(noun):]):
             return f"{left_verb}{noun}{verb}"  # 发放328份卫生达标责任书: the verb is attributive
