@@ -293,6 +293,7 @@ def metric_for(text: str, fact: dict, facts: list[dict], i: int, lo: int, hi: in
     fact["noun"] = noun or None  # for the figures after it that count the same thing
     if noun:
         if verb and left_verb and len(left_verb) + len(noun) + len(verb) <= _MAX and verb == _clean(right[len(noun):]):
+            fact["noun"] = f"{noun}{verb}"
             return f"{left_verb}{noun}{verb}"  # 发放328份卫生达标责任书: the verb is attributive
         if verb:
             return f"{verb}的{noun}"
