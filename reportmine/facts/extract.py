@@ -340,7 +340,7 @@ def find_facts(text: str, joins: frozenset[int] = frozenset()) -> list[dict]:
                         pos = num2.end
         if pct:
             unit_written = "%" if pct == "百分之" else "‰"
-            uend = pos
+            uend = unit_start = pos
             canon = unit_written
         else:
             upos = _skip_space(text, _skip_gloss(text, pos))
@@ -351,6 +351,7 @@ def find_facts(text: str, joins: frozenset[int] = frozenset()) -> list[dict]:
                 else:
                     pending.clear()
                 continue
+            unit_start = upos
             uend = upos + len(unit_written)
             canon = U.canonical_unit(unit_written)
             folded = unit_written.translate(U.TRAD)
@@ -409,8 +410,7 @@ def find_facts(text: str, joins: frozenset[int] = frozenset()) -> list[dict]:
         value = round(value, 6)
         value_max = round(value_max, 6) if value_max is not None else None
         fact = {"start": fstart, "end": uend, "value": value, "value_max": value_max,
-                "unit": canon, "qualifier": qual, "num_start": num.start,
-                "unit_start": uend - len(unit_written) if not pct else uend}
+                "unit": canon, "qualifier": qual, "num_start": num.start, "unit_start": unit_start}
         # bare numbers listed just before share this unit: 120、80人
         if pending and not pct:
             shared = []
@@ -423,7 +423,7 @@ def find_facts(text: str, joins: frozenset[int] = frozenset()) -> list[dict]:
                 else:
                     break
             for p in reversed(shared):
-                pv = p["value"] * U.unit_scale(unit_written)
+                pv = round(p["value"] * U.unit_scale(unit_written), 6)
                 out.append({"start": p["start"], "end": p["end"], "value": pv, "value_max": None,
                             "unit": canon, "qualifier": p["qual"], "num_start": p["start"],
                             "unit_start": p["end"], "shared": True})
