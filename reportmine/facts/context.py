@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from reportmine.document import Document
 from reportmine.facts.numbers import CN_DIGITS
 
-_CN_DIGIT_CLASS = "〇零○OＯО一二三四五六七八九"  # O, Ｏ, О: a zero typed as a letter (二O一一年)
+_CN_DIGIT_CLASS = "〇零○OＯО0一二三四五六七八九"  # O, Ｏ, О, 0: a zero typed otherwise (二O一一年, 二00四年)
 # A year: 2023年, 2023 年, 二〇二三年. Years inside 《…》 titles and 〔…〕 numbers are skipped.
 _YEAR = re.compile(
     rf"(?<![0-9])((?:19|20)[0-9]{{2}})(?![0-9])(?=\s?(?:年|—|-|－|至|~|～|\s?年度))"
@@ -50,7 +50,7 @@ def cn_year(s: str) -> int | None:
     if s.isdigit():
         return int(s)
     try:
-        digits = [CN_DIGITS.get(ch, 0 if ch in "○OＯО" else None) for ch in s]
+        digits = [CN_DIGITS.get(ch, 0 if ch in "○OＯО0" else None) for ch in s]
         if None in digits:
             return None
         return int("".join(map(str, digits)))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 # Traditional → simplified for the characters that occur in units and qualifiers.
 TRAD = str.maketrans(
-    "個臺類項場屆萬億戶張筆條門輛間處節歲週員級組隊輪種雙層棟堂篇冊點時鐘餘約將達過",
-    "个台类项场届万亿户张笔条门辆间处节岁周员级组队轮种双层栋堂篇册点时钟余约将达过",
+    "個臺類項場屆萬億戶張筆條門輛間處節歲週員級組隊輪種雙層棟堂篇冊點時鐘餘約將達過對畝噸學車課講頭顆網盞",
+    "个台类项场届万亿户张笔条门辆间处节岁周员级组队轮种双层栋堂篇册点时钟余约将达过对亩吨学车课讲头颗网盏",
 )
 
 # Unit → canonical unit. Longest match wins (个月 before 个, 人次 before 人).
