@@ -23,7 +23,8 @@ from reportmine.facts.numbers import CN_BIG, CN_DIGITS, CN_SMALL, MAX_CN_LEN, pa
 _CN_CLASS = "零〇○一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬億兩"
 _NUM = re.compile(
     # digits an OCR or a font garbled into letters: looo平方米, loo多万元
-    r"(?P<ocr>(?<![A-Za-z])[1lI][0-9oO]*+(?<=[oO])[0-9oO]*+(?![A-Za-z]))"
+    # (looo平方米, 5O0人, l00人): digits and look-alike letters, at least one letter, not inside a word
+    r"(?P<ocr>(?<![A-Za-z0-9])(?=[0-9lIoO]{0,11}[lIoO])[0-9lI][0-9lIoO]{1,11}+(?![A-Za-z0-9]))"
     r"|(?P<pct>百分之|千分之)?"
     rf"(?P<num>[0-9０-９]++(?:,[0-9]{{3}}(?![0-9]))*+(?:\.[0-9０-９]++)?|[{_CN_CLASS}]++)"
 )
@@ -72,6 +73,8 @@ def _read_number(text: str, m: re.Match, joins: frozenset[int] = frozenset()) ->
     s, e = m.span(group)
     numstr = m.group(group)
     if group == "ocr":
+        if not (any(ch.isdigit() for ch in numstr) or any(ch in "oO" for ch in numstr)):
+            return None  # II, Il: Roman numerals or letters, not a garbled number
         numstr = numstr.translate(_OCR_DIGITS)
     is_cn = not numstr[0].isdigit()
     value_max = None
