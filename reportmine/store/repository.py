@@ -45,6 +45,9 @@ NARROWING = ("category", "metric", "org", "document", "year")  # filters that ma
 SORT_FIELDS = ("id", "value", "year", "org", "unit", "category", "metric", "page")
 
 
+_INT_BOUND = 2**62  # filter numbers beyond this cannot be stored integers (SQLite, bigint)
+
+
 class QueryError(ValueError):
     """A filter, sort or grouping the store does not understand (the API answers 400)."""
 
@@ -386,6 +389,8 @@ class Store:
                         num = float(v) if field == "value" else int(v)
                     except (TypeError, ValueError):
                         raise QueryError(f"{key}: not a number: {v!r}") from None
+                    if not -_INT_BOUND < num < _INT_BOUND:
+                        raise QueryError(f"{key}: out of range: {v!r}")
                     conds.append(getattr(numeric[field], ops[op])(num))
             elif field in plain and op in ("", "in", "exact"):
                 col = plain[field]
@@ -397,6 +402,8 @@ class Store:
                         items = [int(x) for x in items]
                     except (TypeError, ValueError):
                         raise QueryError(f"{key}: not an integer: {values!r}") from None
+                    if any(not -_INT_BOUND < x < _INT_BOUND for x in items):
+                        raise QueryError(f"{key}: out of range: {values!r}")
                 else:
                     items = [str(x) for x in items]
                 conds.append(col == items[0] if len(items) == 1 else col.in_(items))
@@ -452,15 +459,23 @@ class Store:
         filters = filters or {}
         with self.read() as s:
             # ids first (from a covering index), then the rows of just that page
-            page_ids = list(s.scalars(self._hint(select(FactRow.id).where(*conds).order_by(*self._order(sort)),
-                                                 filters).limit(limit).offset(offset)))
+            # (and the total in the same pass: a window count, so the filter runs once)
+            total = None
+            if count and limit > 0:
+                got = s.execute(self._hint(select(FactRow.id, func.count().over()).where(*conds)
+                                           .order_by(*self._order(sort)), filters).limit(limit).offset(offset)).all()
+                page_ids = [r[0] for r in got]
+                total = got[0][1] if got else None
+            else:
+                page_ids = list(s.scalars(self._hint(select(FactRow.id).where(*conds).order_by(*self._order(sort)),
+                                                     filters).limit(limit).offset(offset))) if limit > 0 else []
             found = {f.id: (f, sha, src) for f, sha, src in s.execute(
                 select(FactRow, DocumentRow.sha256, DocumentRow.source)
                 .join(DocumentRow, DocumentRow.id == FactRow.document_id)
                 .where(FactRow.id.in_(page_ids)))} if page_ids else {}
             rows = [found[i] for i in page_ids]
-            total = s.scalar(self._hint(select(func.count()).select_from(FactRow).where(*conds), filters)) \
-                if count else None
+            if count and total is None:
+                total = s.scalar(self._hint(select(func.count()).select_from(FactRow).where(*conds), filters))
             out: dict[str, Any] = {"total": total, "limit": limit, "offset": offset,
                                    "items": [self._fact_out(f, sha, src) for f, sha, src in rows]}
             if facets:
