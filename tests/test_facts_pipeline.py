@@ -242,3 +242,11 @@ def test_org_and_year_from_running_headers():
     assert doc.org == "黄岩区第一人民医院工会"
     assert doc.year == 2023
     assert [(f.value, f.page) for f in doc.facts] == [(11, 1), (12, 2)]
+
+
+def test_documents_without_paragraphs_or_text():
+    empty = extract_facts(Document(source="e.txt", sha256="0" * 64, kind="txt"))
+    assert empty.facts == [] and empty.year is None
+    bare = extract_facts(Document(source="b.txt", sha256="0" * 64, kind="txt", text="共有42家单位参加。"))
+    [f] = bare.facts
+    assert (f.value, f.unit, f.paragraph, f.page) == (42, "家", None, 1)
