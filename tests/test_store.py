@@ -182,6 +182,15 @@ def test_aggregates_sum_comparable_facts(filled, samples):
     assert got[("丰台区第一医院", 2023, "元")] == [1, 85000]
     by_metric = filled.aggregate({"metric__contains": "培训"}, group_by=["metric"])
     assert {g["metric"] for g in by_metric["groups"]} == {"业务培训班", "培训工会干部", "培训职工", "技能竞赛培训"}
+    by_org = filled.aggregate({"year__gte": 2022}, group_by=["org"])
+    expect_org = defaultdict(lambda: [0, 0.0])
+    for d in samples:
+        for f in d.facts:
+            expect_org[(d.org, f.unit)][0] += 1
+            expect_org[(d.org, f.unit)][1] += f.value
+    assert {(g["org"], g["unit"]): [g["count"], g["sum"]] for g in by_org["groups"]} == dict(expect_org)
+    assert by_org["total_groups"] == len(expect_org)
+    assert [g["org"] for g in by_org["groups"]][:1] == [None]  # NULL first, then by name
     with pytest.raises(QueryError):
         filled.aggregate({}, group_by=["colour"])
 

@@ -537,6 +537,16 @@ class Store:
             aggs.append(func.count(func.distinct(FactRow.document_id)).label("documents"))
         inner = self._hint(select(*[c.label(f"k{i}") for i, c in enumerate(cols)], *aggs)
                            .where(*conds).group_by(*cols), filters or {}, keys).subquery()
+        if "org" in keys and "year" not in keys and not documents and self.dialect == "sqlite":
+            # group in the covering index's order (org, year, unit) without sorting the
+            # facts, then add the years up: sorting thousands of groups beats millions of facts
+            fine = self._hint(select(*[c.label(f"k{i}") for i, c in enumerate(cols)], FactRow.year.label("y"),
+                                     *aggs).where(*conds).group_by(*cols[:keys.index("org") + 1], FactRow.year,
+                                                                   *cols[keys.index("org") + 1:]),
+                              filters or {}, keys).subquery()
+            kcols = [fine.c[f"k{i}"] for i in range(len(keys))]
+            inner = (select(*kcols, func.sum(fine.c.count).label("count"), func.sum(fine.c.sum).label("sum"))
+                     .group_by(*kcols).subquery())
         out_cols, order, stmt_from = [], [], inner
         for i, k in enumerate(keys):
             col = inner.c[f"k{i}"]
