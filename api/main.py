@@ -14,7 +14,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 
 from api.limits import RateLimit
 from reportmine import __version__
@@ -78,6 +80,11 @@ def create_app(settings: Settings | None = None, store=None, run_jobs: bool | No
         app.include_router(web.router)
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request, exc):  # an id or number no column can hold: the caller's mistake
+        return JSONResponse({"detail": "a number in the request is out of range"}, status_code=400)
+
     cfg = settings or get_settings()
     app.add_middleware(RateLimit, per_minute=cfg.rate_per_minute, burst=cfg.rate_burst)
     return app

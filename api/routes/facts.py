@@ -133,14 +133,18 @@ def export_xlsx(request: Request, _: None = Depends(_doc_params), who: Principal
                 st: Store = Depends(store), cfg: Settings = Depends(settings)):
     from openpyxl import Workbook
 
+    rows = _rows(request, who, st, cfg)
+    try:
+        first = next(rows, None)  # a bad query fails here, before a workbook is open
+    except QueryError as exc:
+        raise _bad(exc)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("facts")
     ws.append(list(EXPORT_FIELDS))
-    try:
-        for f in _rows(request, who, st, cfg):
-            ws.append([f.get(k) for k in EXPORT_FIELDS])
-    except QueryError as exc:
-        raise _bad(exc)
+    if first is not None:
+        ws.append([first.get(k) for k in EXPORT_FIELDS])
+    for f in rows:
+        ws.append([f.get(k) for k in EXPORT_FIELDS])
     buf = io.BytesIO()
     wb.save(buf)
     st.audit(who.tenant, who.name, "export", "facts.xlsx", {"query": str(request.query_params)})
