@@ -111,3 +111,9 @@ def test_lone_surrogates_from_a_pdf_text_layer_are_dropped():
     doc = normalize(make("全年慰问\ud88d职工63户。"))
     assert doc.text == "全年慰问职工63户。"
     doc.text.encode("utf-8")
+
+
+def test_number_broken_at_a_line_end_is_rejoined():
+    doc = normalize(make("全系统共有来自直属单位的50\n0家单位参加，\n共计1 200人"))
+    assert "500家单位" in doc.text
+    assert "1 200人" in doc.text  # a space written inside a line is the writer's

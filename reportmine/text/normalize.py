@@ -156,6 +156,7 @@ def normalize_block(raw: str, base: int, out: _Builder):
     kept = [(l, p) for l, p in lines if not _line_is_artefact(l)]
     width = _wrapped([l for l, _ in kept])
     pending_space = -1
+    at_break = False  # whether the pending space stands for a line break, not a space
     for i, (line, lpos) in enumerate(kept):
         if i:
             prev = kept[i - 1][0]
@@ -167,6 +168,7 @@ def normalize_block(raw: str, base: int, out: _Builder):
                 out.origin.pop()  # a hyphenated latin word broken at the line end
             else:
                 pending_space = base + lpos - 1  # a space only if latin meets latin
+                at_break = True
         for j, ch in enumerate(line):
             folded = fold_char(ch)
             if not folded:
@@ -174,11 +176,13 @@ def normalize_block(raw: str, base: int, out: _Builder):
             if folded in _SPACE or folded.isspace():
                 if out.chars and out.chars[-1] not in "\n":
                     pending_space = base + lpos + j
+                    at_break = False
                 continue
             if pending_space >= 0:
                 last = out.chars[-1] if out.chars else "\n"
-                if last != "\n" and not is_cjk(last) and not is_cjk(folded[0]):
-                    out.add(" ", pending_space)
+                if last != "\n" and not is_cjk(last) and not is_cjk(folded[0]) \
+                        and not (last.isdigit() and folded[0].isdigit() and at_break):
+                    out.add(" ", pending_space)  # latin meets latin; a number broken at a line end is rejoined
                 pending_space = -1
             out.add(folded, base + lpos + j)
     while out.chars and out.chars[-1] in " \n":
