@@ -177,3 +177,19 @@ def test_scan_with_an_invisible_ocr_layer_is_recognised():
 
     doc = read_bytes(_sandwich_pdf(3), "sandwich.pdf", ReadOptions(ocr=False))
     assert "培训12场" in doc.pages[0].blocks[0].text
+
+
+def test_image_only_pdf_without_ocr_says_why():
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    from reportmine.ingest import ReadOptions
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.drawImage(ImageReader(Image.new("L", (60, 80), 128)), 0, 0, 595, 842)
+    c.save()
+    with pytest.raises(ReadError) as exc:
+        read_bytes(buf.getvalue(), "scan.pdf", ReadOptions(ocr=False))
+    assert "OCR" in str(exc.value) and "scan.pdf" in str(exc.value)

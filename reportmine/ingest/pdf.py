@@ -223,6 +223,8 @@ def _read(pdf: pdfium.PdfDocument, name: str, options: ReadOptions) -> ReadResul
     title = _title(pdf, pages)
     kind = "scanned_pdf" if ocr_done and ocr_done >= 0.5 * total else "pdf"
     if need_ocr and not options.ocr:
+        if not any(b.text.strip() for p in pages for b in p.blocks):
+            raise ReadError(name, "no usable text layer on any page (a scan?) and OCR is turned off")
         warnings.append(f"{len(need_ocr)} page(s) without a usable text layer were not read (OCR off)")
     return ReadResult(kind=kind, pages=pages, title=title, warnings=warnings)
 
