@@ -184,10 +184,11 @@ def ranked_hits(terms: list[Term], dialect: str, base: list[ColumnElement[bool]]
             return (select(ParagraphRow.id, rank.label("rank"))
                     .where(tsv.op("@@")(tsq), *base, *exact)
                     .order_by(rank.desc(), ParagraphRow.id).limit(limit))
-        inner = (select(ParagraphRow.id.label("pid"), rank.label("rank")).where(tsv.op("@@")(tsq))
+        # the window holds ids only; the rank is computed for the window's rows alone
+        inner = (select(ParagraphRow.id.label("pid")).where(tsv.op("@@")(tsq))
                  .order_by(ParagraphRow.id.desc()).limit(window).subquery())
-        return (select(ParagraphRow.id, inner.c.rank).join(inner, inner.c.pid == ParagraphRow.id)
-                .where(*base, *exact).order_by(inner.c.rank.desc(), ParagraphRow.id).limit(limit))
+        return (select(ParagraphRow.id, rank.label("rank")).join(inner, inner.c.pid == ParagraphRow.id)
+                .where(*base, *exact).order_by(rank.desc(), ParagraphRow.id).limit(limit))
     match = literal_column("paragraphs_fts").op("MATCH")(m)
     rank = func.bm25(literal_column("paragraphs_fts"))
     if window is None:
