@@ -42,6 +42,7 @@ def ingest(
 
     from reportmine.config import get_settings
     from reportmine.ingest import ReadError, ReadOptions
+    from reportmine.store.repository import StoreFull
     from reportmine.store.sources import expand_paths
 
     settings = get_settings()
@@ -88,6 +89,10 @@ def ingest(
                     reason = exc.reason if exc.name == item.name else str(exc)
                     err.print(f"{item.name}: {reason}", markup=False)
                     result.update(status="failed", error=reason)
+                except StoreFull as exc:
+                    failed += 1
+                    err.print(f"{item.name}: {exc}", markup=False)
+                    result.update(status="failed", error=str(exc))
                 except Exception as exc:  # noqa: BLE001 - one line per bad file, the rest go on
                     failed += 1
                     err.print(f"{item.name}: {type(exc).__name__}: {exc}", markup=False)

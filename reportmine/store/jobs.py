@@ -216,6 +216,11 @@ def run_job(store: Store, job_id: int, worker: str | None = None, force: bool = 
             existing = store.find_document(sha, tenant)
             if existing is not None:
                 return _finish(store, job_id, existing, duplicate=True)
+        from reportmine.store.repository import _is_disk_full
+
+        if _is_disk_full(exc):  # retrying cannot help; nothing of the document was kept
+            log.error("job %s (%s): the store's disk is full", job_id, name)
+            return _fail(store, job_id, f"{name}: the store's disk is full; the document was not stored")
         log.exception("job %s (%s) failed on attempt %s", job_id, name, attempts)
         if attempts < settings.job_max_attempts and not isinstance(exc, (MemoryError, RecursionError)):
             with store.write() as s:

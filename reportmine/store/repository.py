@@ -17,7 +17,7 @@ from typing import Any, Iterator, Mapping
 from sqlalchemy import Select, create_engine, delete, event, func, insert, or_, select
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler as _SQLiteCompiler
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.pool import StaticPool
 
@@ -46,6 +46,15 @@ SORT_FIELDS = ("id", "value", "year", "org", "unit", "category", "metric", "page
 
 
 _INT_BOUND = 2**62  # filter numbers beyond this cannot be stored integers (SQLite, bigint)
+
+
+class StoreFull(OSError):
+    """The store's disk filled up; the transaction was rolled back, nothing half-written."""
+
+
+def _is_disk_full(exc: Exception) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "disk is full" in text or "no space left" in text or "diskfull" in type(getattr(exc, "orig", exc)).__name__.lower()
 
 
 class QueryError(ValueError):
@@ -200,6 +209,10 @@ class Store:
             if existing is None:
                 raise
             return existing, False
+        except OperationalError as exc:
+            if _is_disk_full(exc):
+                raise StoreFull("the store's disk is full; the document was not stored") from exc
+            raise
 
     def _add_document(self, s: Session, doc: Document, tenant: str, org: str | None,
                       uploaded_by: str | None) -> tuple[int, bool]:
