@@ -98,9 +98,9 @@ def test_shipped_model_throughput_one_core():
              "春节期间走访慰问困难职工和离退休职工，送去慰问金和慰问品，让他们感受到组织的温暖。" * 2,
              "召开职工代表大会，审议通过工作报告和财务预算，征集提案46件，立案32件。"] * 400
     clf.predict(texts[:20])
-    t = time.perf_counter()
+    t = time.process_time()  # CPU time: other processes on a busy machine do not count
     clf.predict(texts)
-    rate = len(texts) / (time.perf_counter() - t)
+    rate = len(texts) / max(1e-9, time.process_time() - t)
     # the target is 2,000 paragraphs/s on one core; allow for a busy CI machine
     assert rate > 1000, f"{rate:.0f} paragraphs/s"
 
@@ -119,6 +119,15 @@ def test_missing_model_falls_back_to_lexicon_with_warning(tmp_path, monkeypatch,
     assert isinstance(clf, LexiconClassifier)
     assert any("lexicon" in r.message for r in caplog.records)
     assert clf.predict(["送温暖慰问困难职工"])[0]["category"] == "welfare"
+
+
+@shipped
+def test_bad_reportmine_model_falls_back_to_the_shipped_model(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("REPORTMINE_MODEL", str(tmp_path / "no-such-checkpoint"))
+    with caplog.at_level(logging.WARNING, logger="reportmine.classify"):
+        clf = C.get_classifier()
+    assert isinstance(clf, LinearModel)
+    assert any("REPORTMINE_MODEL" in r.message for r in caplog.records)
 
 
 def _doc(parts: list[tuple[str, bool, int | None]], headings: list[str]) -> Document:
@@ -215,6 +224,32 @@ def test_corrections_become_weighted_examples_latest_wins():
     assert [(e.text, e.labels) for e in ex] == [("组织职工观看电影", ["welfare"]),
                                                ("召开民主生活会", ["democratic_management"])]
     assert all(e.weight > 1 and e.source == "correction" for e in ex)
+
+
+def test_corrections_are_read_from_the_store(monkeypatch):
+    """With no file, corrections come from ``reportmine.store.get_store(url).load_corrections()``."""
+    import reportmine.store as store
+
+    seen = {}
+
+    class FakeStore:
+        def load_corrections(self):
+            return [{"target": "paragraph", "field": "labels", "text": "组织职工参加技能比武和技术革新",
+                     "old": "training", "new": "training,innovation", "who": "staff", "when": "2024-03-01T08:00:00"},
+                    {"target": "fact", "field": "unit", "text": "30人", "old": "人", "new": "人次", "who": "staff",
+                     "when": "2024-03-02T08:00:00"}]
+
+    def fake_get_store(url=None):
+        seen["url"] = url
+        return FakeStore()
+
+    monkeypatch.delattr(store, "load_corrections", raising=False)
+    monkeypatch.setattr(store, "get_store", fake_get_store)
+    monkeypatch.setenv("REPORTMINE_DB", "sqlite:///corrections.db")
+    rows = data.load_corrections()
+    assert seen["url"] == "sqlite:///corrections.db"
+    ex = data.corrections_to_examples(rows)
+    assert [(e.text, e.labels) for e in ex] == [("组织职工参加技能比武和技术革新", ["training", "innovation"])]
 
 
 @needs_train

@@ -64,16 +64,19 @@ def load_model(directory: Path):
 def get_classifier():
     """The classifier to use, cached per configuration."""
     hf = os.environ.get("REPORTMINE_MODEL")
-    key = ("hf", hf) if hf else ("dir", str(model_dir()))
+    key = ("hf", hf, str(model_dir())) if hf else ("dir", str(model_dir()))
     with _lock:
         if key in _cache:
             return _cache[key]
         clf = None
         if hf:
-            from reportmine.classify.neural import TransformerClassifier
+            try:
+                from reportmine.classify.neural import TransformerClassifier
 
-            clf = TransformerClassifier.from_checkpoint(Path(hf))
-        else:
+                clf = TransformerClassifier.from_checkpoint(Path(hf))
+            except Exception as exc:  # missing torch/transformers, not a checkpoint …
+                log.warning("cannot use REPORTMINE_MODEL=%s (%s); using the shipped model", hf, exc)
+        if clf is None:
             d = model_dir()
             try:
                 clf = load_model(d)

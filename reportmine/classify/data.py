@@ -102,30 +102,39 @@ def corrections_to_examples(rows: list[dict], weight: float = 3.0) -> list[Examp
     latest: dict[str, dict] = {}
     for r in sorted(rows, key=lambda r: str(r.get("when") or "")):
         text = (r.get("text") or "").strip()
+        if r.get("target") not in (None, "paragraph") or r.get("field") not in (None, "category", "labels"):
+            continue
         if text and r.get("new"):
             latest[text] = r
     out = []
     for i, (text, r) in enumerate(latest.items()):
         new = r["new"]
-        labels = _clean_labels(new if isinstance(new, list) else [new])
-        if isinstance(new, str) and new not in CATEGORIES:
-            log.warning("correction with unknown category %r ignored", new)
+        if isinstance(new, str):
+            new = [c.strip() for c in new.split(",") if c.strip()]  # the store keeps labels as "a,b"
+        if not new or any(c not in CATEGORIES for c in new):
+            log.warning("correction with unknown category %r ignored", r["new"])
             continue
+        labels = _clean_labels(new)
         out.append(Example(text=text, labels=labels, doc=f"correction-{i}", id=f"correction-{i}",
                            source="correction", weight=weight))
     return out
 
 
 def load_corrections(url: str | None = None, path: str | Path | None = None) -> list[dict]:
-    """Corrections from a JSONL file, or from the store (``reportmine.store.load_corrections``)."""
+    """Corrections ``{text, old, new, who, when}`` from a JSONL file, or from the store named by
+    ``url`` / ``REPORTMINE_DB`` (``reportmine.store.get_store(url).load_corrections()``; a
+    module-level ``reportmine.store.load_corrections(url)`` is used if the store offers one)."""
     if path:
         return [json.loads(l) for l in Path(path).read_text(encoding="utf-8").splitlines() if l.strip()]
     try:
         from reportmine import store
     except ImportError as exc:
         raise RuntimeError("reportmine.store is not available; pass --corrections FILE.jsonl") from exc
-    fn = getattr(store, "load_corrections", None)
-    if fn is None:
-        raise RuntimeError("reportmine.store has no load_corrections(); pass --corrections FILE.jsonl")
     url = url or os.environ.get("REPORTMINE_DB")
-    return list(fn(url))
+    fn = getattr(store, "load_corrections", None)
+    if fn is not None:
+        return list(fn(url))
+    get_store = getattr(store, "get_store", None)
+    if get_store is None:
+        raise RuntimeError("reportmine.store offers no corrections; pass --corrections FILE.jsonl")
+    return list(get_store(url).load_corrections())
