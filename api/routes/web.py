@@ -342,16 +342,79 @@ def _fact_filters(request: Request) -> dict:
     return out
 
 
+FACET_CAP = 20_000  # facets and exact totals only over result sets up to this size
+SORTS = {"id", "value", "year", "org", "unit", "category", "metric", "page"}
+
+
+def _fact_dict(f, sha: str, source: str) -> dict:
+    num = (lambda v: int(v) if v is not None and float(v).is_integer() else v)
+    return {"id": f.id, "surface": f.surface, "value": num(f.value), "unit": f.unit, "qualifier": f.qualifier,
+            "metric": f.metric, "year": f.year, "org": f.org, "category": f.category, "page": f.page,
+            "document": sha, "source": source, "document_id": f.document_id, "paragraph_id": f.paragraph_id}
+
+
 def _facts_query(st: Store, who: Principal, filters: dict, q: str | None, sort: str, offset: int,
-                 limit: int = PAGE) -> dict:
-    f = dict(filters)
-    if q:
-        f["q"] = q
+                 limit: int = PAGE, paragraphs: int = 200) -> dict:
+    """One page of facts for the pages, bounded at any store size: the keyword narrows to the
+    facts of the ``paragraphs`` best-matching paragraphs (the search index); ids are found
+    first (covering indexes) and rows fetched by id; the total is exact up to ``FACET_CAP``
+    (else "more than"), facets are counted only below that cap; sorting the whole store by
+    anything but id needs a filter."""
+    from reportmine.store.schema import DocumentRow, FactRow
+
     try:
-        return st.query_facts(f, who.scope, sort=sort, limit=limit, offset=offset,
-                              facets=["category", "year", "org", "unit"])
+        conds = st.fact_conditions(filters, who.scope)
     except QueryError as exc:
-        return {"error": str(exc), "items": [], "total": 0, "facets": {}}
+        return {"error": str(exc), "items": [], "total": 0, "more": False, "facets": {}}
+    with st.read() as s:
+        if q:
+            pids = [h["paragraph_id"] for h in st.search(q, who.scope, limit=paragraphs)]
+            cand = list(s.scalars(select(FactRow.id).where(FactRow.paragraph_id.in_(pids or [-1]))))
+            conds.append(FactRow.id.in_(cand or [-1]))
+        narrowed = bool(filters or q)
+        name = sort.lstrip("-") if sort.lstrip("-") in SORTS else "id"
+        # no filter: rowid order, stopping early; a keyword: rowid lookups of the candidates
+        # (SQLite would otherwise walk the tenant index of every fact)
+        hint = not narrowed or bool(q)
+        count_stmt = select(FactRow.id).where(*conds)
+        if hint:
+            count_stmt = count_stmt.with_hint(FactRow, "NOT INDEXED", "sqlite")
+        bounded = s.scalar(select(func.count()).select_from(count_stmt.limit(FACET_CAP + 1).subquery()))
+        # sorting more than FACET_CAP facts by anything but id reads them all: ask for a filter
+        sort_refused = name != "id" and (not narrowed or bounded > FACET_CAP)
+        if sort_refused:
+            name, sort = "id", "id"
+        col = getattr(FactRow, name)
+        if q and name != "id":
+            # a few candidate ids: sort them, do not walk an index that happens to be in order
+            col = col + 0 if name in ("value", "year", "page") else col.concat("")
+        order = [col.desc() if sort.startswith("-") else col.asc()] + ([FactRow.id.asc()] if name != "id" else [])
+        ids_stmt = select(FactRow.id).where(*conds).order_by(*order).limit(limit + 1).offset(offset)
+        if hint:
+            ids_stmt = ids_stmt.with_hint(FactRow, "NOT INDEXED", "sqlite")
+        ids = list(s.scalars(ids_stmt))
+        rows = {f.id: (f, sha, src) for f, sha, src in s.execute(
+            select(FactRow, DocumentRow.sha256, DocumentRow.source)
+            .join(DocumentRow, DocumentRow.id == FactRow.document_id).where(FactRow.id.in_(ids or [-1])))}
+        facets: dict = {}
+        if narrowed and bounded <= FACET_CAP:
+            # at most FACET_CAP + 1 rows, counted here: no GROUP BY that walks a whole index
+            stmt = select(FactRow.category, FactRow.year, FactRow.unit, FactRow.org).where(*conds)
+            if hint:
+                stmt = stmt.with_hint(FactRow, "NOT INDEXED", "sqlite")
+            got = s.execute(stmt.limit(FACET_CAP + 1)).all()
+            bounded = len(got)
+            if bounded <= FACET_CAP:
+                from collections import Counter
+
+                for i, fname in enumerate(("category", "year", "unit", "org")):
+                    counts = Counter(r[i] for r in got)
+                    facets[fname] = [{"value": v, "count": c}
+                                     for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:12]]
+    items = [_fact_dict(*rows[i]) for i in ids[:limit] if i in rows]
+    return {"items": items, "more": len(ids) > limit, "facets": facets,
+            "total": bounded if bounded <= FACET_CAP else None, "capped": bounded > FACET_CAP,
+            "keyword_limited": bool(q), "sort_refused": sort_refused}
 
 
 def _highlight(snippet: str, marks: list[list[int]]) -> list[dict]:
@@ -377,7 +440,7 @@ def search(request: Request, q: str = "", who: Principal = Depends(web_user), st
         cat = filters.get("category")
         for h in st.search(q, who.scope, category=cat if cat in CATEGORY_NAMES else None, limit=20):
             hits.append({**h, "segments": _highlight(h["snippet"], h.get("highlights", []))})
-    facts = _facts_query(st, who, filters, q or None, "-value", 0, 20) if (q or filters) else None
+    facts = _facts_query(st, who, filters, q or None, "-value", 0, 20, paragraphs=100) if (q or filters) else None
     return page(request, "search.html", who, q=q, hits=hits, facts=facts, filters=filters,
                 params={**filters, **({"q": q} if q else {})}, base_path="/web/search",
                 query=urlencode({**filters, **({"q": q} if q else {})}), nav="search")
@@ -386,15 +449,13 @@ def search(request: Request, q: str = "", who: Principal = Depends(web_user), st
 @router.get("/web/facts", response_class=HTMLResponse)
 def facts_table(request: Request, q: str = "", sort: str = "id", page_no: int = 1,
                 who: Principal = Depends(web_user), st: Store = Depends(store)):
-    from reportmine.store.repository import SORT_FIELDS
-
-    if sort.lstrip("-") not in SORT_FIELDS:
+    if sort.lstrip("-") not in SORTS:
         sort = "id"
     page_no = max(1, min(page_no, 100_000))
     filters = _fact_filters(request)
     res = _facts_query(st, who, filters, q.strip() or None, sort, (page_no - 1) * PAGE)
     query = {**filters, **({"q": q.strip()} if q.strip() else {})}
-    pages = max(1, ((res.get("total") or 0) + PAGE - 1) // PAGE)
+    pages = max(1, ((res.get("total") or 0) + PAGE - 1) // PAGE) if res.get("total") is not None else None
     return page(request, "facts.html", who, facts=res, filters=filters, q=q.strip(), sort=sort, page_no=page_no,
                 params={**query, "sort": sort}, base_path="/web/facts",
                 pages=pages, query=urlencode(query), export_query=urlencode({**query, "sort": sort}), nav="facts")
@@ -403,14 +464,16 @@ def facts_table(request: Request, q: str = "", sort: str = "id", page_no: int = 
 # -- drafts -------------------------------------------------------------------------------------
 
 def _choices(st: Store, who: Principal) -> tuple[list[int], list[str]]:
-    from reportmine.store.schema import DocumentRow
+    """Years stored and the units to choose from (the small ``orgs`` name table)."""
+    from reportmine.store.schema import DocumentRow, Org
 
     with st.read() as s:
         years = list(s.scalars(select(DocumentRow.year).distinct()
                                .where(*who.scope.documents(), DocumentRow.year.is_not(None))))
-        orgs = list(s.scalars(select(DocumentRow.org).distinct()
-                              .where(*who.scope.documents(), DocumentRow.org.is_not(None))
-                              .order_by(DocumentRow.org).limit(300)))
+        if who.role == "unit":
+            orgs = [who.org] if who.org else []
+        else:
+            orgs = list(s.scalars(select(Org.name).where(Org.tenant == who.tenant).order_by(Org.name).limit(300)))
     return sorted(years, reverse=True), orgs
 
 

@@ -19,7 +19,7 @@ def draft_from_store(store, scope=None, options: DraftOptions | None = None) -> 
     options = options or DraftOptions()
     year = options.year if options.year is not None else latest_year(store, scope)
     years = [year - 1, year] if year is not None else None
-    inp = from_store(store, scope, years=years)
+    inp = from_store(store, scope, years=years, orgs=options.orgs, categories=options.categories)
     if options.year is None and year is not None:
         options = DraftOptions(year=year, orgs=options.orgs, categories=options.categories,
                                federation=options.federation)

@@ -9,11 +9,14 @@ the fact's own category was corrected too).
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 from collections import Counter
 from typing import Iterable
 
 from reportmine.draft.aggregate import DDoc, DFact, DPara, DraftInput, MAIN_CATEGORIES, quote_around, text_fingerprint
 
+log = logging.getLogger("reportmine.draft")
 _ACHIEVEMENT_WORDS = ("获评", "荣获", "被评为", "授予", "表彰", "称号", "命名", "评为", "获得")
 
 
@@ -51,29 +54,68 @@ def from_documents(docs: Iterable) -> DraftInput:
     return DraftInput(docs=ddocs, facts=facts, paragraphs=paras)
 
 
-def from_store(store, scope=None, *, years: Iterable[int] | None = None) -> DraftInput:
+def from_store(store, scope=None, *, years: Iterable[int] | None = None, orgs: Iterable[str] | None = None,
+               categories: Iterable[str] | None = None) -> DraftInput:
     """Draft input from a ``reportmine.store.Store`` seen through ``scope``; ``years``
-    limits the facts read (the draft's year and the one before)."""
+    limits the facts read (the draft's year and the one before), ``orgs`` to the units whose
+    name contains one of them, ``categories`` to those categories (a fact whose paragraph was
+    corrected into one of them comes along)."""
     from sqlalchemy import func, or_, select
 
     from reportmine.store.repository import Scope
-    from reportmine.store.schema import CorrectionRow, DocumentRow, FactRow, ParagraphRow
+    from reportmine.store.schema import CorrectionRow, DocumentRow, FactRow, Org, ParagraphRow
 
     scope = scope or Scope()
     years = sorted(set(years)) if years else None
+    orgs = [o for o in (orgs or []) if o]
+    cats = [c for c in (categories or []) if c] or list(MAIN_CATEGORIES)
+    doc_conds = list(scope.documents())
+    fact_conds = list(scope.rows(FactRow))
+    corrected_sub = select(CorrectionRow.paragraph_id).where(
+        CorrectionRow.tenant == scope.tenant, CorrectionRow.target == "paragraph",
+        CorrectionRow.field == "category", CorrectionRow.paragraph_id.is_not(None))
+    fact_conds.append(or_(FactRow.category.in_(cats), FactRow.paragraph_id.in_(corrected_sub)))
+    if years:
+        fact_conds.append(FactRow.year.in_(years))
+    t_start = time.perf_counter()
+    hint = False
     with store.read() as s:
+        if orgs:
+            # the units' facts through the small orgs table and the org_id / document_id
+            # indexes; the main query then looks them up by id instead of walking a year index
+            org_ids = list(s.scalars(select(Org.id).where(Org.tenant == scope.tenant,
+                                                          or_(*[Org.name.contains(o) for o in orgs]))))
+            org_docs = list(s.scalars(select(DocumentRow.id).where(
+                *scope.documents(), or_(*[DocumentRow.org.contains(o) for o in orgs]))))
+            cand = set(s.scalars(select(FactRow.id).where(*scope.rows(FactRow), FactRow.org_id.in_(org_ids or [-1]))))
+            cand |= set(s.scalars(select(FactRow.id).where(FactRow.document_id.in_(org_docs or [-1]))))
+            if len(cand) <= 50_000:
+                fact_conds.append(FactRow.id.in_(sorted(cand) or [-1]))
+                hint = True
+            else:
+                fact_conds.append(or_(FactRow.org_id.in_(org_ids or [-1]), FactRow.document_id.in_(org_docs or [-1])))
+            doc_ids = set(org_docs) | set(s.scalars(select(FactRow.document_id).distinct().where(
+                FactRow.id.in_(sorted(cand) or [-1])))) if len(cand) <= 50_000 else None
+            if doc_ids is not None:
+                doc_conds.append(DocumentRow.id.in_(sorted(doc_ids) or [-1]))
+            else:
+                doc_conds.append(or_(DocumentRow.id.in_(org_docs or [-1]), DocumentRow.id.in_(
+                    select(FactRow.document_id).where(*scope.rows(FactRow), FactRow.org_id.in_(org_ids or [-1])))))
         drows = s.execute(select(DocumentRow.id, DocumentRow.sha256, DocumentRow.source, DocumentRow.org,
                                  DocumentRow.year, func.length(DocumentRow.text), DocumentRow.fact_count)
-                          .where(*scope.documents())).all()
+                          .where(*doc_conds)).all()
+        log.debug("draft documents: %d rows in %.3f s", len(drows), time.perf_counter() - t_start)
         fact_stmt = (select(FactRow.id, FactRow.document_id, FactRow.value, FactRow.unit, FactRow.surface,
                             FactRow.qualifier, FactRow.metric, FactRow.year, FactRow.org, FactRow.category,
                             FactRow.page, FactRow.start, FactRow.end, FactRow.paragraph_id, FactRow.value_max,
                             ParagraphRow.start, ParagraphRow.text, ParagraphRow.category)
                      .outerjoin(ParagraphRow, ParagraphRow.id == FactRow.paragraph_id)
-                     .where(*scope.rows(FactRow)))
-        if years:
-            fact_stmt = fact_stmt.where(FactRow.year.in_(years))
+                     .where(*fact_conds))
+        if hint:
+            fact_stmt = fact_stmt.with_hint(FactRow, "NOT INDEXED", "sqlite")
+        t0 = time.perf_counter()
         frows = s.execute(fact_stmt).all()
+        log.debug("draft facts: %d rows in %.3f s", len(frows), time.perf_counter() - t0)
         corrected_paras = set(s.scalars(select(CorrectionRow.paragraph_id).where(
             CorrectionRow.tenant == scope.tenant, CorrectionRow.target == "paragraph",
             CorrectionRow.field == "category")))
@@ -81,10 +123,16 @@ def from_store(store, scope=None, *, years: Iterable[int] | None = None) -> Draf
             CorrectionRow.tenant == scope.tenant, CorrectionRow.target == "fact",
             CorrectionRow.field == "category")))
         achievement = or_(*[ParagraphRow.text.contains(w) for w in _ACHIEVEMENT_WORDS])
+        para_docs = select(DocumentRow.id).where(*doc_conds)
+        if years:
+            para_docs = para_docs.where(or_(DocumentRow.year.in_(years), DocumentRow.year.is_(None)))
         prows = s.execute(select(ParagraphRow.document_id, ParagraphRow.text, ParagraphRow.category,
                                  ParagraphRow.page)
-                          .where(*scope.rows(ParagraphRow), ParagraphRow.category.in_(MAIN_CATEGORIES),
-                                 ParagraphRow.is_heading.is_(False), achievement)).all()
+                          .where(*scope.rows(ParagraphRow), ParagraphRow.category.in_(cats),
+                                 ParagraphRow.is_heading.is_(False), ParagraphRow.document_id.in_(para_docs),
+                                 achievement)
+                          .order_by(ParagraphRow.id).limit(3000)).all()
+        log.debug("draft paragraphs: %d rows in %.3f s", len(prows), time.perf_counter() - t0)
     by_id = {r[0]: r for r in drows}
     label = _sources([(r[1], _basename(r[2])) for r in drows])
     docs = [DDoc(key=sha, source=label[sha], org=org, year=year) for _i, sha, _s, org, year, _l, _n in drows]
