@@ -171,7 +171,9 @@ def test_section_nudge_moves_an_ambiguous_paragraph_toward_its_section():
                 ("举办职工趣味运动会和羽毛球比赛，组建书画、摄影兴趣小组。", False, 0)],
                ["四、丰富职工文化生活，开展文体活动"])
     alone = C.get_classifier().predict([body])[0]["scores"]["welfare"]
-    C.classify_document(doc)
+    C.classify_document(doc)  # default: no nudge (it did not measurably help, see the model card)
+    assert doc.paragraphs[1].scores["welfare"] == pytest.approx(alone, abs=1e-4)
+    C.classify_document(doc, nudge=0.3)
     assert doc.paragraphs[1].scores["welfare"] > alone
     assert doc.paragraphs[1].category == "welfare"
 
@@ -250,6 +252,20 @@ def test_corrections_are_read_from_the_store(monkeypatch):
     assert seen["url"] == "sqlite:///corrections.db"
     ex = data.corrections_to_examples(rows)
     assert [(e.text, e.labels) for e in ex] == [("组织职工参加技能比武和技术革新", ["training", "innovation"])]
+
+
+def test_corrections_round_trip_through_a_real_sqlite_store(tmp_path):
+    store = pytest.importorskip("reportmine.store")
+    url = f"sqlite:///{tmp_path / 'rm.db'}"
+    st = store.get_store(url)
+    text = "组织职工观看爱国主义电影并开展交流"
+    doc = Document(source="c.txt", sha256="c" * 64, kind="txt", text=text,
+                   paragraphs=[Paragraph(start=0, end=len(text), category="other", labels=["other"])])
+    st.add_document(doc)
+    pid = st.get_document("c" * 64)["paragraphs"][0]["id"]
+    assert st.add_correction(store.Scope(), "staff", paragraph_id=pid, field="category", new="training")
+    ex = data.corrections_to_examples(data.load_corrections(url))
+    assert [(e.text, e.labels, e.source) for e in ex] == [(text, ["training"], "correction")]
 
 
 @needs_train
