@@ -81,7 +81,7 @@ def _shot(page, name: str):
 def test_upload_facts_search_correct_draft(server, browser, tmp_path):
     ctx = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True, locale="zh-CN")
     page = ctx.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(60_000)  # a loaded 2-core CI machine is slow
     page.goto(server + "/")
     assert "上传年度工作总结" in page.content()
     # keyboard: the first Tab reaches the skip link, the next ones the navigation
