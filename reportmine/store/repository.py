@@ -293,7 +293,7 @@ class Store:
                 "created": iso(d.created)}
 
     def _resolve_document(self, s: Session, ref: int | str, scope: Scope) -> DocumentRow | None:
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit() and len(ref) < 20):
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit() and len(ref) < 20):
             cond = DocumentRow.id == int(ref)
         else:
             cond = DocumentRow.sha256 == str(ref)
@@ -384,8 +384,8 @@ class Store:
                         conds.append(pc)
             elif key == "document":
                 refs = [str(v) for v in values]
-                ids = [int(r) for r in refs if r.isdigit() and len(r) < 20]
-                shas = [r for r in refs if not (r.isdigit() and len(r) < 20)]
+                ids = [int(r) for r in refs if r.isascii() and r.isdigit() and len(r) < 20]
+                shas = [r for r in refs if not (r.isascii() and r.isdigit() and len(r) < 20)]
                 sub = select(DocumentRow.id).where(DocumentRow.tenant == scope.tenant,
                                                    or_(DocumentRow.id.in_(ids), DocumentRow.sha256.in_(shas)))
                 conds.append(FactRow.document_id.in_(sub))
