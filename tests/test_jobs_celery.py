@@ -61,7 +61,10 @@ def celery_env(settings_env, monkeypatch):
         proc.wait(5)
     import redis
 
-    redis.Redis.from_url(BROKER).delete(queue, f"{queue}.unacked", "unacked", "unacked_index")
+    r = redis.Redis.from_url(BROKER)
+    keys = list(r.scan_iter(f"*{queue}*"))
+    if keys:
+        r.delete(*keys)
     reset_settings()
 
 

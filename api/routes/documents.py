@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
+from fastapi.concurrency import run_in_threadpool
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile, status
 
 from api.deps import principal, settings, staff, store
@@ -42,15 +43,21 @@ async def upload_documents(
     if length and length.isdigit() and int(length) > cfg.max_upload_bytes * max(1, len(files)) + 1_000_000:
         raise HTTPException(413, "upload larger than the limit")
     owner = who.org if who.role == "unit" else (org or None)
+
+    def queue(data: bytes, name: str) -> list[dict]:  # unzipping and writing: off the event loop
+        done = []
+        for item in expand_bytes(data, name, cfg):
+            if item.error:
+                done.append(jobs.failed_job(st, item.name, f"{item.name}: {item.error}", who.tenant, owner, who.name))
+            else:
+                done.append(jobs.submit(st, item.data, item.name, who.tenant, owner, who.name))
+        return done
+
     out = []
     for upload in files:
         name = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1] or "upload"
         data = await _read_limited(upload, cfg.max_upload_bytes)
-        for item in expand_bytes(data, name, cfg):
-            if item.error:
-                out.append(jobs.failed_job(st, item.name, f"{item.name}: {item.error}", who.tenant, owner, who.name))
-            else:
-                out.append(jobs.submit(st, item.data, item.name, who.tenant, owner, who.name))
+        out.extend(await run_in_threadpool(queue, data, name))
     return {"jobs": out}
 
 
