@@ -35,7 +35,7 @@ ERROR_RESPONSES = {code: {"description": text, "content": _DETAIL} for code, tex
     (413, "Upload larger than the limit"),
     (429, "Too many requests"),
 )}
-ROUTERS = ("health", "documents", "jobs", "facts", "search", "corrections", "users", "drafts")
+ROUTERS = ("health", "documents", "jobs", "facts", "search", "corrections", "users", "drafts", "pages")
 
 
 def create_app(settings: Settings | None = None, store=None, run_jobs: bool | None = None) -> FastAPI:

@@ -96,6 +96,7 @@ class Fact(BaseModel):
     page: int = 1
     paragraph: int | None = None  # index into Document.paragraphs
     value_max: float | None = None  # upper bound of a range (3至5人)
+    bbox: list[list[float]] | None = None  # [x0, y0, x1, y1] per line on ``page`` (reportmine.geometry)
 
 
 class Document(BaseModel):
@@ -174,4 +175,6 @@ def fact_to_contract(f: Fact) -> dict:
     }
     if f.value_max is not None:
         out["value_max"] = int(f.value_max) if float(f.value_max).is_integer() else f.value_max
+    if f.bbox:
+        out["bbox"] = [list(r) for r in f.bbox]
     return out

@@ -30,8 +30,9 @@ def _classify(doc: Document) -> Document:
 
 def _facts(doc: Document) -> Document:
     from reportmine.facts import extract_facts
+    from reportmine.geometry import locate_facts
 
-    return extract_facts(doc)
+    return locate_facts(extract_facts(doc))
 
 
 STAGES: dict[str, Stage] = {

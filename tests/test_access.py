@@ -184,3 +184,52 @@ def test_cookie_sign_in_reads_but_changes_only_with_the_csrf_header(world):
         assert c.post("/corrections", json=body, headers={"X-CSRF-Token": "k" * 20}).status_code == 201
     finally:
         c.cookies.clear()
+
+
+@pytest.fixture
+def pdf_world(settings_env):
+    """PDFs (their files kept, facts with boxes) of unit A, unit B and another tenant."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "data"))
+    import make_ingest as mk
+
+    a = Api(settings_env)
+    a.upload({"a.pdf": mk.two_column_pdf(paragraphs=mk.PARAGRAPHS[:4])}, who="unit_a")
+    a.upload({"b.pdf": mk.two_column_pdf(paragraphs=mk.PARAGRAPHS[4:])}, who="unit_b")
+    a.upload({"o.pdf": mk.two_column_pdf(paragraphs=mk.PARAGRAPHS[:4])}, who="other")
+    a.run_jobs()
+    a.pdf_docs = {}
+    for who, name in (("unit_a", "a.pdf"), ("unit_b", "b.pdf"), ("other", "o.pdf")):
+        d = next(d for d in a.get("/documents", who).json()["items"] if d["source"] == name)
+        a.pdf_docs[name] = a.get(f"/documents/{d['id']}", who).json()
+    yield a
+    a.close()
+
+
+PDF_VISIBLE = {"admin": {"a.pdf", "b.pdf"}, "staff": {"a.pdf", "b.pdf"}, "unit_a": {"a.pdf"},
+               "unit_b": {"b.pdf"}, "other": {"o.pdf"}}
+
+
+def test_page_images_are_scoped(pdf_world):
+    """``/facts/{id}/image`` and ``/documents/{ref}/pages/{n}/image`` as reading the document."""
+    for name, doc in pdf_world.pdf_docs.items():
+        fact = next(f for f in doc["facts"] if f.get("bbox"))
+        paths = [f"/facts/{fact['id']}/image", f"/documents/{doc['id']}/pages/1/image",
+                 f"/documents/{doc['document']}/pages/1/image"]
+        for who, visible in PDF_VISIBLE.items():
+            for path in paths:
+                r = pdf_world.get(path, who)
+                assert r.status_code == (200 if name in visible else 404), (who, name, path, r.status_code)
+                if r.status_code == 200:
+                    assert r.headers["content-type"] == "image/png"
+        for path in paths:
+            assert pdf_world.client.get(path).status_code == 401
+    on = Api(pdf_world.settings.db, anonymous=True, make_users=False)
+    try:  # anonymous acts as staff of the tenant default, only with the switch
+        for name, doc in pdf_world.pdf_docs.items():
+            r = on.client.get(f"/documents/{doc['id']}/pages/1/image")
+            assert r.status_code == (200 if name in PDF_VISIBLE["staff"] else 404), name
+    finally:
+        on.close()

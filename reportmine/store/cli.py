@@ -79,7 +79,7 @@ def ingest(
                             from reportmine.pipeline import process_bytes
 
                             doc = process_bytes(item.data, item.name, options)
-                        doc_id, created = store.add_document(doc, tenant, org, uploaded_by="cli")
+                        doc_id, created = store.add_document(doc, tenant, org, uploaded_by="cli", data=item.data)
                         stored += created
                         existing += not created
                         result.update(status="stored" if created else "existing", document=doc.sha256,

@@ -205,7 +205,7 @@ def run_job(store: Store, job_id: int, worker: str | None = None, force: bool = 
         doc.sha256 = sha
         _set_progress(store, job_id, 0.9)
         with store.write() as s:
-            doc_id, created = store.add_document(doc, tenant, org, uploaded_by=who, session=s)
+            doc_id, created = store.add_document(doc, tenant, org, uploaded_by=who, session=s, data=data)
             _mark_done(s, job_id, doc_id, duplicate=not created)
     except ReadError as exc:
         return _fail(store, job_id, str(exc))

@@ -25,8 +25,8 @@ from reportmine.document import Document, fact_to_contract
 from reportmine.store import search as fts
 from reportmine.store.migrate import upgrade
 from reportmine.store.schema import (
-    AuditRow, CorrectionRow, DocumentRow, FactRow, Metric, Org, PageRow, ParagraphRow, SectionRow,
-    utcnow,
+    AuditRow, CorrectionRow, DocumentFileRow, DocumentRow, FactRow, Metric, Org, PageRow, ParagraphRow,
+    SectionRow, utcnow,
 )
 
 log = logging.getLogger("reportmine.store")
@@ -43,6 +43,7 @@ FACET_FIELDS = ("category", "year", "org", "unit")
 GROUP_FIELDS = ("org", "year", "category", "unit", "metric")
 NARROWING = ("category", "metric", "org", "document", "year")  # filters that make a q check per fact cheap
 SORT_FIELDS = ("id", "value", "year", "org", "unit", "category", "metric", "page")
+FILE_KINDS = ("pdf", "scanned_pdf", "image")  # kinds whose source file is kept to draw its pages
 
 
 _INT_BOUND = 2**62  # filter numbers beyond this cannot be stored integers (SQLite, bigint)
@@ -193,17 +194,19 @@ class Store:
                                                          DocumentRow.sha256 == sha256))
 
     def add_document(self, doc: Document, tenant: str = DEFAULT_TENANT, org: str | None = None,
-                     uploaded_by: str | None = None, session: Session | None = None) -> tuple[int, bool]:
+                     uploaded_by: str | None = None, session: Session | None = None,
+                     data: bytes | None = None) -> tuple[int, bool]:
         """Store a processed document; ``org`` is the owning unit (NULL: the federation's).
 
         Returns ``(id, created)``; the same sha256 in the tenant returns the stored one.
         With ``session`` the rows join the caller's transaction (a job marks itself done in
-        the same commit)."""
+        the same commit). ``data``: the uploaded bytes, kept (in the same transaction) for a
+        PDF or image so its pages can be drawn with their facts' boxes."""
         if session is not None:
-            return self._add_document(session, doc, tenant, org, uploaded_by)
+            return self._add_document(session, doc, tenant, org, uploaded_by, data)
         try:
             with self.write() as s:
-                return self._add_document(s, doc, tenant, org, uploaded_by)
+                return self._add_document(s, doc, tenant, org, uploaded_by, data)
         except IntegrityError:
             existing = self.find_document(doc.sha256, tenant)
             if existing is None:
@@ -215,7 +218,7 @@ class Store:
             raise
 
     def _add_document(self, s: Session, doc: Document, tenant: str, org: str | None,
-                      uploaded_by: str | None) -> tuple[int, bool]:
+                      uploaded_by: str | None, data: bytes | None = None) -> tuple[int, bool]:
         existing = s.scalar(select(DocumentRow.id).where(DocumentRow.tenant == tenant,
                                                          DocumentRow.sha256 == doc.sha256))
         if existing is not None:
@@ -229,6 +232,8 @@ class Store:
         s.add(row)
         s.flush()
         did = row.id
+        if data is not None and doc.kind in FILE_KINDS:
+            s.execute(DocumentFileRow.__table__.insert(), [{"document_id": did, "size": len(data), "data": data}])
         if doc.pages:
             s.execute(PageRow.__table__.insert(), [
                 {"document_id": did, "number": p.number, "width": p.width, "height": p.height,
@@ -270,6 +275,7 @@ class Store:
                 "year": f.year if f.year is not None else doc.year, "org": eff_org,
                 "org_id": org_ids.get(eff_org) if eff_org else None, "fact_year": f.year,
                 "fact_org": f.org, "category": f.category, "start": f.start, "end": f.end, "page": f.page,
+                "bbox": [list(r) for r in f.bbox] if f.bbox else None,
             })
         if doc.org and doc.org not in org_ids:
             self._name_id(s, Org, {"tenant": tenant, "name": doc.org})
@@ -324,6 +330,27 @@ class Store:
             out["facts"] = [self._fact_out(f, d.sha256, d.source) for f in facts]
             return out
 
+    def get_fact(self, fact_id: int, scope: Scope = Scope()) -> dict | None:
+        """One fact (as in a document's facts) if ``scope`` may see it."""
+        with self.read() as s:
+            row = s.execute(select(FactRow, DocumentRow.sha256, DocumentRow.source)
+                            .join(DocumentRow, DocumentRow.id == FactRow.document_id)
+                            .where(FactRow.id == fact_id, *scope.documents())).first()
+            return None if row is None else self._fact_out(*row)
+
+    def page_source(self, ref: int | str, page: int, scope: Scope = Scope()) -> dict | None:
+        """What drawing a page needs: the document's kind, the page's size and the stored
+        file (``data`` None when none was kept); None if the document is not visible."""
+        with self.read() as s:
+            d = self._resolve_document(s, ref, scope)
+            if d is None:
+                return None
+            p = s.scalar(select(PageRow).where(PageRow.document_id == d.id, PageRow.number == page))
+            data = s.scalar(select(DocumentFileRow.data).where(DocumentFileRow.document_id == d.id))
+            return {"id": d.id, "kind": d.kind, "source": d.source, "pages": d.pages,
+                    "page": None if p is None else {"number": p.number, "width": p.width, "height": p.height},
+                    "data": data}
+
     def list_documents(self, scope: Scope = Scope(), *, year: int | None = None, org: str | None = None,
                        q: str | None = None, limit: int = 50, offset: int = 0) -> dict:
         conds = list(scope.documents())
@@ -356,6 +383,8 @@ class Store:
                "start": f.start, "end": f.end, "page": f.page}
         if f.value_max is not None:
             out["value_max"] = _num(f.value_max)
+        if f.bbox:
+            out["bbox"] = f.bbox
         out.update({"document": sha, "source": source, "id": f.id, "document_id": f.document_id,
                     "paragraph_id": f.paragraph_id})
         return out

@@ -151,6 +151,20 @@ class FactRow(Base):
     start: Mapped[int] = mapped_column(Integer, nullable=False)
     end: Mapped[int] = mapped_column(Integer, nullable=False)
     page: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # the fact's boxes on its page, [[x0, y0, x1, y1], ...] in PDF points or image pixels
+    # (top-left origin); NULL where the source has no page geometry (DOCX, TXT) (migration 0005)
+    bbox: Mapped[list | None] = mapped_column(JSON)
+
+
+class DocumentFileRow(Base):
+    """The uploaded bytes of a PDF or image document, kept so its pages can be drawn again
+    (``GET /facts/{id}/image``); written in the document's transaction, gone with it."""
+
+    __tablename__ = "document_files"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
 class JobRow(Base):

@@ -1,0 +1,81 @@
+"""Pages of a stored source file drawn as PNG, with a fact's boxes in red.
+
+PDF pages are rendered by pypdfium2 at about ``DPI`` (capped at ``MAX_PIXELS``); images are
+decoded the way the reader decoded them (``ingest.image.load_frames``: EXIF orientation
+applied, very large frames scaled down), so boxes in the reader's coordinates line up.
+"""
+
+from __future__ import annotations
+
+import io
+
+DPI = 110
+MAX_PIXELS = 4_000_000
+MAX_SIDE = 3000
+RED = (220, 0, 0)
+
+
+class RenderError(ValueError):
+    """The page cannot be drawn (no such page, a damaged file)."""
+
+
+def render_page(kind: str, data: bytes, number: int):
+    """The page ``number`` (1-based) as an RGB PIL image and the factor from page
+    coordinates (points or pixels) to the image's pixels."""
+    from PIL import Image
+
+    if kind in ("pdf", "scanned_pdf"):
+        import pypdfium2 as pdfium
+
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            raise RenderError(f"cannot open the stored PDF ({exc})") from exc
+        try:
+            if not 1 <= number <= len(pdf):
+                raise RenderError(f"the document has no page {number}")
+            page = pdf[number - 1]
+            w, h = page.get_size()
+            scale = DPI / 72.0
+            scale = min(scale, MAX_SIDE / max(1.0, w, h), (MAX_PIXELS / max(1.0, w * h)) ** 0.5)
+            image = page.render(scale=scale).to_pil().convert("RGB")
+            page.close()
+        finally:
+            pdf.close()
+        return image, image.width / max(1e-6, w)
+    if kind == "image":
+        from reportmine.ingest.base import ReadError
+        from reportmine.ingest.image import load_frames
+
+        try:
+            frames = load_frames(data, "stored image", number)
+        except ReadError as exc:
+            raise RenderError(str(exc)) from exc
+        if number < 1 or number > len(frames):
+            raise RenderError(f"the document has no page {number}")
+        frame = frames[number - 1].convert("RGB")
+        width = frame.width
+        scale = min(1.0, MAX_SIDE / max(frame.size), (MAX_PIXELS / max(1, frame.width * frame.height)) ** 0.5)
+        if scale < 1.0:
+            frame = frame.resize((max(1, round(frame.width * scale)), max(1, round(frame.height * scale))),
+                                 Image.Resampling.BILINEAR)
+        return frame, frame.width / max(1, width)
+    raise RenderError(f"pages of a {kind} document cannot be drawn")
+
+
+def draw_boxes(image, boxes: list[list[float]], scale: float, pad: float = 2.0):
+    """Red rectangles around ``boxes`` (page coordinates) on ``image``."""
+    from PIL import ImageDraw
+
+    draw = ImageDraw.Draw(image)
+    line = max(2, round(image.width / 500))
+    for x0, y0, x1, y1 in boxes:
+        draw.rectangle([x0 * scale - pad - line, y0 * scale - pad - line, x1 * scale + pad + line,
+                        y1 * scale + pad + line], outline=RED, width=line)
+    return image
+
+
+def png(image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=False, compress_level=6)
+    return buf.getvalue()
