@@ -229,8 +229,15 @@ def test_corrections_change_the_paragraph_and_are_loaded_for_training(filled, sa
                                  new="other") is None
     with pytest.raises(QueryError):
         filled.add_correction(Scope(), "alice", paragraph_id=para["id"], new="sports")
+    # a fact's required fields cannot be emptied, and values must make sense (schemathesis found
+    # a null unit reaching the NOT NULL constraint)
+    for field, new in (("unit", None), ("value", None), ("unit", "  "), ("unit", "人" * 21),
+                       ("value", "nan"), ("value", 1e400), ("qualifier", "plenty"), ("year", 12)):
+        with pytest.raises(QueryError):
+            filled.add_correction(Scope(), "bob", fact_id=fact["id"], field=field, new=new)
+    assert filled.add_correction(Scope(), "bob", fact_id=fact["id"], field="year", new=None)["new"] is None
     actions = [a["action"] for a in filled.audit_log("default")]
-    assert actions.count("correct") == 2
+    assert actions.count("correct") == 3
 
 
 def test_delete_removes_document_and_index(filled, samples):

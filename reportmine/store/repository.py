@@ -8,11 +8,12 @@ applied here, once, and not in each route. Writes of a document happen in one tr
 from __future__ import annotations
 
 import heapq
+import math
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, get_args
 
 from sqlalchemy import Select, create_engine, delete, event, func, insert, or_, select
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler as _SQLiteCompiler
@@ -21,7 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.pool import StaticPool
 
-from reportmine.document import Document, fact_to_contract
+from reportmine.document import Document, Qualifier, fact_to_contract
 from reportmine.store import search as fts
 from reportmine.store.migrate import upgrade
 from reportmine.store.schema import (
@@ -695,10 +696,21 @@ class Store:
                     raise QueryError(f"a fact correction changes one of {', '.join(editable)}, not {field!r}")
                 if field == "category" and new not in CATEGORIES:
                     raise QueryError(f"unknown category {new!r}")
+                if new is None and field in ("value", "unit", "qualifier", "category"):
+                    raise QueryError(f"a fact always has a {field}; give the new one in 'new'")
                 try:
                     value = editable[field](new) if new is not None else None
-                except (TypeError, ValueError):
+                except (TypeError, ValueError, OverflowError):
                     raise QueryError(f"{field}: bad value {new!r}") from None
+                if field == "value" and not math.isfinite(value):
+                    raise QueryError(f"value: not a finite number: {new!r}")
+                if field == "qualifier" and value not in get_args(Qualifier):
+                    raise QueryError(f"qualifier: one of {', '.join(get_args(Qualifier))}, not {new!r}")
+                limit = {"unit": 20, "metric": 500, "org": 300}.get(field)
+                if isinstance(value, str) and (not value.strip() or (limit and len(value) > limit)):
+                    raise QueryError(f"{field}: empty or longer than {limit} characters")
+                if field == "year" and value is not None and not 1900 <= value <= 2100:
+                    raise QueryError(f"year: {value} is not a plausible year")
                 old = getattr(target, field)
                 setattr(target, field, value)
                 if field == "metric":
