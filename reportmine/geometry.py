@@ -9,6 +9,9 @@ letters and digits half of one), the em being the block's width over its widest 
 first line of a block of several is flush with the block's right edge (a first-line indent
 is on the left), the others with its left. Tables and vertical writing get the whole block.
 
+On a page with a PDF text layer the estimate is then replaced by the union of the boxes of
+the characters themselves (``refine_pdf_boxes``, given the file's bytes).
+
 Boxes are ``[x0, y0, x1, y1]`` in the page's coordinates (PDF points or image pixels, origin
 top-left), one per line touched, on the page of the span's first character.
 """
@@ -48,15 +51,18 @@ def body_blocks(doc: Document) -> list[tuple[Block, int, int]]:
     return out
 
 
-def _block_boxes(block: Block, s: int, e: int) -> list[list[float]]:
-    """Boxes of ``block.text[s:e]`` inside the block's box."""
+Piece = tuple[list[float], str, Block]  # a box, the raw text it holds, the block it is in
+
+
+def _block_pieces(block: Block, s: int, e: int) -> list[Piece]:
+    """Boxes of ``block.text[s:e]`` inside the block's box, one per line touched."""
     b = block.bbox
     if b is None or e <= s:
         return []
     width, height = b.x1 - b.x0, b.y1 - b.y0
     lines = block.text.split("\n")
     if block.kind == "table" or len(lines) == 1 and height > 2.0 * max(width, 1e-6) and len(block.text) > 1:
-        return [[b.x0, b.y0, b.x1, b.y1]]  # cells or vertical writing: no line model
+        return [([b.x0, b.y0, b.x1, b.y1], block.text[s:e], block)]  # cells or vertical writing: no line model
     widest = max(_units(line) for line in lines) or 1.0
     em = width / widest
     band = height / len(lines)
@@ -67,9 +73,10 @@ def _block_boxes(block: Block, s: int, e: int) -> list[list[float]]:
         a, z = max(s, ls), min(e, le)
         if a >= z:
             continue
-        if not line[a - ls:z - ls].strip():
+        text = line[a - ls:z - ls]
+        if not text.strip():
             continue
-        before, part = _units(line[:a - ls]), _units(line[a - ls:z - ls])
+        before, part = _units(line[:a - ls]), _units(text)
         if i == 0 and len(lines) > 1:  # a first line ends at the right edge (an indent on the left)
             x1 = b.x1 - _units(line[z - ls:]) * em
             x0 = x1 - part * em
@@ -78,34 +85,38 @@ def _block_boxes(block: Block, s: int, e: int) -> list[list[float]]:
             x1 = x0 + part * em
         x0, x1 = max(b.x0, x0), min(b.x1, x1)
         y0 = b.y0 + i * band
-        out.append([round(x0, 2), round(y0, 2), round(max(x1, x0), 2), round(y0 + band, 2)])
+        out.append(([round(x0, 2), round(y0, 2), round(max(x1, x0), 2), round(y0 + band, 2)], text, block))
     return out
 
 
-def span_boxes(doc: Document, start: int, end: int, page: int | None = None,
-               blocks: list[tuple[Block, int, int]] | None = None,
-               ends: list[int] | None = None) -> list[list[float]] | None:
-    """Boxes of ``doc.text[start:end]`` on ``page`` (default: the page of ``start``), or
-    None when the reader gave no geometry (DOCX, TXT) or the span maps to no block.
-    ``blocks``: ``body_blocks(doc)`` when many spans of one document are placed."""
+def span_pieces(doc: Document, start: int, end: int, page: int | None = None,
+                blocks: list[tuple[Block, int, int]] | None = None,
+                ends: list[int] | None = None) -> list[Piece]:
+    """The pieces of ``doc.text[start:end]`` on ``page`` (default: the page of ``start``).
+    ``blocks``/``ends``: ``body_blocks(doc)`` and their raw ends, when many spans are placed."""
     if end <= start or not doc.pages:
-        return None
+        return []
     rs, re_ = doc.raw_span(start, end)
     if page is None:
         page = doc.page_at(start)
     if blocks is None:
         blocks = body_blocks(doc)
-    boxes: list[list[float]] = []
     if ends is None:
         ends = [be for _, _, be in blocks]
-    k = bisect.bisect_right(ends, rs)
-    for block, bs, be in blocks[k:]:
+    out: list[Piece] = []
+    for block, bs, be in blocks[bisect.bisect_right(ends, rs):]:
         if bs >= re_:
             break
         if block.page != page or block.bbox is None:
             continue
-        boxes.extend(_block_boxes(block, max(rs, bs) - bs, min(re_, be) - bs))
-    return boxes or None
+        out.extend(_block_pieces(block, max(rs, bs) - bs, min(re_, be) - bs))
+    return out
+
+
+def span_boxes(doc: Document, start: int, end: int, page: int | None = None) -> list[list[float]] | None:
+    """Boxes of ``doc.text[start:end]``, or None when the reader gave no geometry (DOCX,
+    TXT) or the span maps to no block."""
+    return [r for r, _, _ in span_pieces(doc, start, end, page)] or None
 
 
 def locate_facts(doc: Document) -> Document:
@@ -115,5 +126,110 @@ def locate_facts(doc: Document) -> Document:
     blocks = body_blocks(doc)
     ends = [be for _, _, be in blocks]
     for f in doc.facts:
-        f.bbox = span_boxes(doc, f.start, f.end, f.page, blocks, ends)
+        f.bbox = [r for r, _, _ in span_pieces(doc, f.start, f.end, f.page, blocks, ends)] or None
+    return doc
+
+
+# ---------------------------------------------------------------- exact boxes from a PDF text layer
+def _rows(chars: list[tuple]) -> list[list[tuple]]:
+    """Characters grouped into rows by vertical centre, each sorted left to right, with
+    glyphs drawn twice (fake bold) dropped."""
+    if not chars:
+        return []
+    heights = sorted(c[4] - c[2] for c in chars)
+    em = max(1.0, heights[len(heights) // 2])
+    rows: list[list[tuple]] = []
+    yc_row = None
+    for c in sorted(chars, key=lambda c: (c[2] + c[4]) / 2):
+        yc = (c[2] + c[4]) / 2
+        if rows and abs(yc - yc_row) <= 0.36 * em:
+            rows[-1].append(c)
+        else:
+            rows.append([c])
+            yc_row = yc
+    out = []
+    for row in rows:
+        row.sort(key=lambda c: c[1])
+        kept: list[tuple] = []
+        for c in row:
+            if kept and c[0] == kept[-1][0] and abs(c[1] - kept[-1][1]) < 0.25 * max(c[4] - c[2], 1.0):
+                continue
+            kept.append(c)
+        out.append(kept)
+    return out
+
+
+def _find(row: list[tuple], want: str, near: float) -> list[tuple] | None:
+    """The run of ``row`` spelling ``want`` whose left edge is nearest ``near``."""
+    n = len(want)
+    best, best_d = None, None
+    text = "".join(c[0] for c in row)
+    at = text.find(want)
+    while at >= 0:
+        d = abs(row[at][1] - near)
+        if best_d is None or d < best_d:
+            best, best_d = row[at:at + n], d
+        at = text.find(want, at + 1)
+    return best
+
+
+def _exact(piece: Piece, chars: list[tuple]) -> list[float] | None:
+    rect, text, block = piece
+    want = "".join(ch for ch in text if not ch.isspace())
+    if not want:
+        return None
+    b = block.bbox
+    inside = [c for c in chars if b.x0 - 1 <= (c[1] + c[3]) / 2 <= b.x1 + 1 and b.y0 - 1 <= (c[2] + c[4]) / 2 <= b.y1 + 1]
+    yc = (rect[1] + rect[3]) / 2
+    rows = sorted(_rows(inside), key=lambda r: abs(sum((c[2] + c[4]) / 2 for c in r) / len(r) - yc))
+    for row in rows[:3]:
+        run = _find(row, want, rect[0])
+        if run:
+            return [round(min(c[1] for c in run), 2), round(min(c[2] for c in run), 2),
+                    round(max(c[3] for c in run), 2), round(max(c[4] for c in run), 2)]
+    return None
+
+
+def refine_pdf_boxes(doc: Document, data: bytes) -> Document:
+    """Replace the estimated boxes of facts on text-layer PDF pages by the union of their
+    characters' own boxes in the PDF, where the characters are found; the estimate stays
+    where they are not (a re-decoded or odd layer)."""
+    if doc.kind not in ("pdf", "scanned_pdf") or not any(f.bbox for f in doc.facts):
+        return doc
+    layered = {p.number for p in doc.pages if p.source == "text_layer"}
+    todo = [f for f in doc.facts if f.bbox and f.page in layered]
+    if not todo:
+        return doc
+    import pypdfium2 as pdfium
+
+    from reportmine.ingest.pdf import page_chars
+
+    blocks = body_blocks(doc)
+    ends = [be for _, _, be in blocks]
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except Exception:  # noqa: BLE001 - the reader opened it; keep the estimates if not
+        return doc
+    cache: dict[int, list[tuple]] = {}
+    try:
+        for f in todo:
+            if f.page not in cache:
+                try:
+                    page = pdf[f.page - 1]
+                    left, _bottom, _right, top = page.get_bbox()
+                    textpage = page.get_textpage()
+                    cache[f.page] = page_chars(textpage, left, top)
+                    textpage.close()
+                    page.close()
+                except Exception:  # noqa: BLE001
+                    cache[f.page] = []
+            chars = cache[f.page]
+            if not chars:
+                continue
+            pieces = span_pieces(doc, f.start, f.end, f.page, blocks, ends)
+            exact = [_exact(p, chars) for p in pieces]
+            if pieces and all(r is not None for r in exact):
+                f.bbox = exact
+    finally:
+        pdf.close()
     return doc

@@ -57,9 +57,19 @@ def run(doc: Document, stages: tuple[str, ...] | list[str] = DEFAULT_STAGES) -> 
 def process_path(path: str | Path, options: ReadOptions | None = None, name: str | None = None,
                  stages: tuple[str, ...] | list[str] = DEFAULT_STAGES) -> Document:
     """Read a file and run every stage; raises ``ReadError`` naming the file."""
-    return run(read_document(path, options, name=name), stages)
+    doc = run(read_document(path, options, name=name), stages)
+    if doc.kind in ("pdf", "scanned_pdf") and "facts" in stages:
+        from reportmine.geometry import refine_pdf_boxes
+
+        doc = refine_pdf_boxes(doc, Path(path).read_bytes())
+    return doc
 
 
 def process_bytes(data: bytes, name: str, options: ReadOptions | None = None,
                   stages: tuple[str, ...] | list[str] = DEFAULT_STAGES) -> Document:
-    return run(read_bytes(data, name, options), stages)
+    doc = run(read_bytes(data, name, options), stages)
+    if "facts" in stages:
+        from reportmine.geometry import refine_pdf_boxes
+
+        doc = refine_pdf_boxes(doc, data)  # exact boxes from the PDF's own character boxes
+    return doc

@@ -14,6 +14,23 @@
   document.addEventListener("htmx:responseError", function (ev) { flash(detail(ev.detail.xhr)); });
   document.addEventListener("htmx:sendError", function () { flash("无法连接服务器，请检查网络后重试。"); });
 
+  // a fact's page image (its box in red) in a dialog; without JS the link opens a new tab
+  document.addEventListener("click", function (ev) {
+    var a = ev.target.closest ? ev.target.closest("a[data-page-image]") : null;
+    var dlg = document.getElementById("page-dialog");
+    if (!a || !dlg || typeof dlg.showModal !== "function" || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button) return;
+    ev.preventDefault();
+    var img = document.getElementById("page-dialog-img");
+    var cap = document.getElementById("page-dialog-caption");
+    cap.textContent = "加载中…";
+    img.onload = function () { cap.textContent = a.getAttribute("aria-label") || ""; };
+    img.onerror = function () { cap.textContent = "无法显示该页面。"; };
+    img.alt = a.getAttribute("aria-label") || "原文页面";
+    img.src = a.href;
+    document.getElementById("page-dialog-open").href = a.href;
+    dlg.showModal();
+  });
+
   function uploadOne(file, form) {
     var list = document.getElementById("job-list");
     var row = document.createElement("tr");
