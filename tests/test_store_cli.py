@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 import io
 import json
 import zipfile
@@ -110,3 +111,30 @@ def test_seed_documents_are_stored_and_searchable(cli):
         assert mine == [(f["surface"], f["start"], f["end"], f["value"], f["unit"]) for f in doc["facts"]]
         for f in doc["facts"]:
             assert doc["text"][f["start"]:f["end"]] == f["surface"]
+
+
+def test_inputs_are_listed_first_and_read_one_at_a_time(tmp_path):
+    """`reportmine ingest` counts its inputs without reading them, then reads each in turn, so a
+    batch of thousands of files never sits in memory at once."""
+    import zipfile
+
+    from reportmine.config import Settings
+    from reportmine.store.sources import expand_paths, input_files, read_input
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text("一", encoding="utf-8")
+    (tmp_path / "sub" / "b.txt").write_text("二", encoding="utf-8")
+    (tmp_path / ".hidden").write_text("x")
+    with zipfile.ZipFile(tmp_path / "c.zip", "w") as zf:
+        zf.writestr("d.txt", "三".encode())
+        zf.writestr("e.txt", "四".encode())
+    entries = list(input_files([tmp_path, tmp_path / "missing.pdf"]))
+    assert [Path(e.name).name for e in entries] == ["a.txt", "c.zip", "b.txt", "missing.pdf"]
+    assert all(e.data is None for e in entries) and entries[-1].error == "no such file or folder"
+    # a file removed after listing costs only itself
+    (tmp_path / "a.txt").unlink()
+    [gone] = read_input(entries[0], Settings())
+    assert gone.error and gone.data is None
+    members = list(read_input(entries[1], Settings()))
+    assert [m.name.rsplit("/", 1)[-1] for m in members] == ["d.txt", "e.txt"] and members[1].data == "四".encode()
+    assert [i.data for i in expand_paths([tmp_path / "sub"], Settings())] == ["二".encode()]

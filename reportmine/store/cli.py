@@ -27,6 +27,15 @@ def _fail(message: str, code: int = 2):
     raise typer.Exit(code)
 
 
+def _each_item(entries, settings, bar, task, read_input):
+    """Read the inputs one by one; an archive's members widen the progress bar."""
+    for entry in entries:
+        members = list(read_input(entry, settings))
+        if len(members) != 1:
+            bar.update(task, total=next(t.total for t in bar.tasks if t.id == task) + len(members) - 1)
+        yield from members
+
+
 def ingest(
     paths: List[str] = typer.Argument(..., help="Files, folders, globs and zip archives."),
     tenant: str = typer.Option("default", help="Tenant (federation) to store into."),
@@ -43,12 +52,12 @@ def ingest(
     from reportmine.config import get_settings
     from reportmine.ingest import ReadError, ReadOptions
     from reportmine.store.repository import StoreFull
-    from reportmine.store.sources import expand_paths
+    from reportmine.store.sources import input_files, read_input
 
     settings = get_settings()
     store = _store()
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    items = list(expand_paths(paths, settings))
+    entries = list(input_files(paths))  # names only: each file is read when its turn comes
     failed = stored = existing = 0
     sandbox = None
     if settings.sandbox and not no_sandbox:
@@ -59,8 +68,8 @@ def ingest(
         with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TextColumn("{task.description}"), console=err, transient=True,
                       disable=not err.is_terminal) as bar:
-            task = bar.add_task("", total=len(items))
-            for item in items:
+            task = bar.add_task("", total=len(entries))
+            for item in _each_item(entries, settings, bar, task, read_input):
                 bar.update(task, description=item.name[-60:])
                 result: dict = {"source": item.name}
                 try:

@@ -136,9 +136,10 @@ def _read(path: Path, name: str, settings: Settings) -> Iterator[Item]:
     yield from expand_bytes(data, name, settings)
 
 
-def expand_paths(paths: Iterable[str | Path], settings: Settings | None = None) -> Iterator[Item]:
-    """Files, folders (recursively, hidden files skipped) and globs, in the order given."""
-    settings = settings or get_settings()
+def input_files(paths: Iterable[str | Path]) -> Iterator[Item]:
+    """The files behind paths, folders (recursively, hidden files skipped) and globs, in the
+    order given, without reading them: ``Item(name)`` for a file, ``Item(name, error=…)`` for a
+    path that names nothing. Lets a caller count its inputs and read them one at a time."""
     for given in paths:
         given = str(given)
         p = Path(given)
@@ -146,17 +147,31 @@ def expand_paths(paths: Iterable[str | Path], settings: Settings | None = None) 
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for f in sorted(files):
-                    if f.startswith("."):
-                        continue
-                    yield from _read(Path(root) / f, os.path.join(root, f), settings)
+                    if not f.startswith("."):
+                        yield Item(os.path.join(root, f))
         elif p.exists():
-            yield from _read(p, given, settings)
+            yield Item(given)
         elif GLOB_CHARS & set(given):
             matches = sorted(glob.glob(given, recursive=True))
             if not matches:
                 yield Item(given, error="no file matches this pattern")
             for m in matches:
                 if Path(m).is_file():
-                    yield from _read(Path(m), m, settings)
+                    yield Item(m)
         else:
             yield Item(given, error="no such file or folder")
+
+
+def read_input(item: Item, settings: Settings | None = None) -> Iterator[Item]:
+    """One entry of :func:`input_files`, read: itself with its bytes, or an archive's members."""
+    if item.error:
+        yield item
+    else:
+        yield from _read(Path(item.name), item.name, settings or get_settings())
+
+
+def expand_paths(paths: Iterable[str | Path], settings: Settings | None = None) -> Iterator[Item]:
+    """Files, folders and globs, read lazily one file at a time."""
+    settings = settings or get_settings()
+    for entry in input_files(paths):
+        yield from read_input(entry, settings)
