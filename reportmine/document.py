@@ -53,6 +53,9 @@ class Page(BaseModel):
     height: float | None = None
     source: Literal["text", "text_layer", "ocr", "none"] = "text"
     blocks: list[Block] = Field(default_factory=list)
+    # OCR line fragments ``[x0, y0, x1, y1, text]`` as recognised, before layout: where a
+    # fact stands inside its block (reportmine.geometry); not stored
+    fragments: list[list] | None = Field(default=None, repr=False)
 
 
 class Token(BaseModel):

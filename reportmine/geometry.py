@@ -9,8 +9,10 @@ letters and digits half of one), the em being the block's width over its widest 
 first line of a block of several is flush with the block's right edge (a first-line indent
 is on the left), the others with its left. Tables and vertical writing get the whole block.
 
-On a page with a PDF text layer the estimate is then replaced by the union of the boxes of
-the characters themselves (``refine_pdf_boxes``, given the file's bytes).
+The estimate is then replaced by the union of the boxes of the characters themselves where
+they are found: on a PDF text layer the PDF's own character boxes (``refine_pdf_boxes``,
+given the file's bytes), on an OCR page characters spread over the OCR fragment (a line or a
+cell) they were read from (``refine_ocr_boxes``, from ``Page.fragments``).
 
 Boxes are ``[x0, y0, x1, y1]`` in the page's coordinates (PDF points or image pixels, origin
 top-left), one per line touched, on the page of the span's first character.
@@ -127,7 +129,7 @@ def locate_facts(doc: Document) -> Document:
     ends = [be for _, _, be in blocks]
     for f in doc.facts:
         f.bbox = [r for r, _, _ in span_pieces(doc, f.start, f.end, f.page, blocks, ends)] or None
-    return doc
+    return refine_ocr_boxes(doc)
 
 
 # ---------------------------------------------------------------- exact boxes from a PDF text layer
@@ -190,6 +192,65 @@ def _exact(piece: Piece, chars: list[tuple]) -> list[float] | None:
     return None
 
 
+def fragments(items) -> list[list]:
+    """OCR line fragments (``layout.Item``) as ``[x0, y0, x1, y1, text]`` for ``Page.fragments``."""
+    return [[round(t.x0, 2), round(t.y0, 2), round(t.x1, 2), round(t.y1, 2), t.text] for t in items if t.text.strip()]
+
+
+def fragment_chars(frags: list[list]) -> list[tuple]:
+    """Characters with boxes spread over their OCR fragment by width (a Chinese character
+    one em, Latin and digits half), in the shape of ``ingest.pdf.page_chars``."""
+    out = []
+    for x0, y0, x1, y1, text in frags:
+        chars = [ch for ch in text if not ch.isspace()]
+        if not chars:
+            continue
+        units = sum(_width(ch) for ch in chars) or 1.0
+        if y1 - y0 > 1.5 * (x1 - x0) and len(chars) > 1:  # vertical writing: down the column
+            step, at = (y1 - y0) / units, y0
+            for ch in chars:
+                out.append((ch, x0, at, x1, at + _width(ch) * step, False))
+                at += _width(ch) * step
+            continue
+        step, at = (x1 - x0) / units, x0
+        for ch in chars:
+            out.append((ch, at, y0, at + _width(ch) * step, y1, False))
+            at += _width(ch) * step
+    return out
+
+
+def _refine(doc: Document, facts: list, chars_of) -> None:
+    """Replace each fact's boxes by the union of its characters' boxes (``chars_of(page)``)
+    where all its pieces are found."""
+    blocks = body_blocks(doc)
+    ends = [be for _, _, be in blocks]
+    for f in facts:
+        chars = chars_of(f.page)
+        if not chars:
+            continue
+        pieces = span_pieces(doc, f.start, f.end, f.page, blocks, ends)
+        exact = [_exact(p, chars) for p in pieces]
+        if pieces and all(r is not None for r in exact):
+            f.bbox = exact
+
+
+def refine_ocr_boxes(doc: Document) -> Document:
+    """Boxes of facts on OCR pages placed inside their own OCR fragment (a cell, a line)
+    rather than across the whole block."""
+    pages = {p.number: p for p in doc.pages if p.fragments}
+    todo = [f for f in doc.facts if f.bbox and f.page in pages]
+    if todo:
+        cache: dict[int, list[tuple]] = {}
+
+        def chars_of(n: int) -> list[tuple]:
+            if n not in cache:
+                cache[n] = fragment_chars(pages[n].fragments or [])
+            return cache[n]
+
+        _refine(doc, todo, chars_of)
+    return doc
+
+
 def refine_pdf_boxes(doc: Document, data: bytes) -> Document:
     """Replace the estimated boxes of facts on text-layer PDF pages by the union of their
     characters' own boxes in the PDF, where the characters are found; the estimate stays
@@ -204,32 +265,27 @@ def refine_pdf_boxes(doc: Document, data: bytes) -> Document:
 
     from reportmine.ingest.pdf import page_chars
 
-    blocks = body_blocks(doc)
-    ends = [be for _, _, be in blocks]
     try:
         pdf = pdfium.PdfDocument(data)
     except Exception:  # noqa: BLE001 - the reader opened it; keep the estimates if not
         return doc
     cache: dict[int, list[tuple]] = {}
+
+    def chars_of(n: int) -> list[tuple]:
+        if n not in cache:
+            try:
+                page = pdf[n - 1]
+                left, _bottom, _right, top = page.get_bbox()
+                textpage = page.get_textpage()
+                cache[n] = page_chars(textpage, left, top)
+                textpage.close()
+                page.close()
+            except Exception:  # noqa: BLE001 - a page that will not load keeps its estimate
+                cache[n] = []
+        return cache[n]
+
     try:
-        for f in todo:
-            if f.page not in cache:
-                try:
-                    page = pdf[f.page - 1]
-                    left, _bottom, _right, top = page.get_bbox()
-                    textpage = page.get_textpage()
-                    cache[f.page] = page_chars(textpage, left, top)
-                    textpage.close()
-                    page.close()
-                except Exception:  # noqa: BLE001
-                    cache[f.page] = []
-            chars = cache[f.page]
-            if not chars:
-                continue
-            pieces = span_pieces(doc, f.start, f.end, f.page, blocks, ends)
-            exact = [_exact(p, chars) for p in pieces]
-            if pieces and all(r is not None for r in exact):
-                f.bbox = exact
+        _refine(doc, todo, chars_of)
     finally:
         pdf.close()
     return doc

@@ -10,6 +10,7 @@ import io
 
 from reportmine.document import Page
 from reportmine.ingest.base import ReadError, ReadOptions, ReadResult, register
+from reportmine.geometry import fragments
 from reportmine.ingest.layout import layout_items, mark_headers_footers
 
 MAX_PIXELS = 80_000_000  # per frame; a decompression bomb is refused, not decoded
@@ -64,7 +65,7 @@ def read_image(data: bytes, name: str, options: ReadOptions) -> ReadResult:
     pages = []
     for number, (frame, items) in enumerate(zip(frames, results), 1):
         pages.append(Page(number=number, width=frame.width, height=frame.height, source="ocr",
-                          blocks=layout_items(items, number, frame.height)))
+                          blocks=layout_items(items, number, frame.height), fragments=fragments(items)))
     mark_headers_footers(pages)
     warnings = []
     confs = [b.confidence for p in pages for b in p.blocks if b.confidence is not None]

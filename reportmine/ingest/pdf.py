@@ -17,6 +17,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from reportmine.document import Page
+from reportmine.geometry import fragments
 from reportmine.ingest.base import ReadError, ReadOptions, ReadResult, register
 from reportmine.ingest.layout import Item, chars_to_items, is_cjk_char, layout_items, mark_headers_footers
 
@@ -267,6 +268,7 @@ def _ocr_pages(pdf, indices, pages, options, warnings, total, layers=None) -> in
                 continue  # our reading found much less: keep the existing layer
         page.blocks = blocks
         page.source = "ocr"
+        page.fragments = fragments(items)
         done += 1
     return done
 
