@@ -220,6 +220,18 @@ def test_docx_opens_and_cites_every_claim(store, tmp_path):
     assert doc.inline_shapes, "the chart is in the document"
 
 
+def test_docx_of_a_name_with_control_characters_still_opens(store):
+    """schemathesis sent a federation name of one control character: lxml refused it, a 500."""
+    from docx import Document as Docx
+
+    from reportmine.draft import render
+
+    _store_with(store, sorted(SAMPLES.glob("*.txt")))
+    d = _draft(store, year=2023, federation="某\x1f市\x00总工会\ud800")
+    doc = Docx(io.BytesIO(render(d, "docx")))
+    assert "某市总工会" in doc.paragraphs[0].text
+
+
 def test_chart_png_has_cjk_font(store, tmp_path):
     from reportmine.draft.charts import cjk_font, render_chart
 

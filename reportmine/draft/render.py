@@ -11,6 +11,7 @@ letterhead and styles; whatever its body holds stays on top, the draft follows.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from pathlib import Path
@@ -170,17 +171,35 @@ def _fast_table(doc, head: list[str], rows: list[list[str]]):
     doc.add_paragraph()
 
 
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml_safe(s: str) -> str:
     return _XML_BAD.sub("", s)
 
 
+def _scrubbed(value):
+    """The draft with every string made XML-safe: a control character in a federation name or
+    a quoted source sentence must not make python-docx (lxml) refuse the whole document."""
+    if isinstance(value, str):
+        return _xml_safe(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _scrubbed(getattr(value, f.name))
+                                             for f in dataclasses.fields(value) if f.init})
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_scrubbed(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    return value
+
+
 def to_docx(draft: Draft, chart_png: bytes | None = None) -> bytes:
     from docx.shared import Cm, Pt
 
     lab = labels()
+    draft = _scrubbed(draft)
     doc = _docx_template()
     doc.add_paragraph(draft.title, style=_style(doc, "Title"))
     for s in draft.sections:
