@@ -240,6 +240,8 @@ def test_image_document_box_lines_up_after_exif_rotation(settings_env):
                 assert 0 <= x0 < x1 <= page["width"] and 0 <= y0 < y1 <= page["height"]
                 ink = gray.crop((int(x0), int(y0), int(x1) + 1, int(y1) + 1)).histogram()
                 assert sum(ink[:128]) > 0  # the box is over text of the upright page
+                em = 12 * 110 / 72  # the page's type size in pixels
+                assert y1 - y0 <= 2.0 * em and x1 - x0 <= (len(f["surface"]) + 2) * em, f  # the fact, not its block
         img = _png(a.get(f"/facts/{boxed[0]['id']}/image", "staff"))
         assert img.size == upright.size
         boxes = [[x0 - 10, y0 - 10, x1 + 10, y1 + 10] for x0, y0, x1, y1 in boxed[0]["bbox"]]
