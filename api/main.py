@@ -58,6 +58,12 @@ def create_app(settings: Settings | None = None, store=None, run_jobs: bool | No
             req.app = app
             runner = JobRunner(get_store_dep(req), threads=cfg.job_workers, poll=cfg.job_poll_seconds).start()
         app.state.runner = runner
+        # load jieba's dictionary now, not on the first search (about a second, once per process)
+        from fastapi.concurrency import run_in_threadpool
+
+        from reportmine.text.segment import search_tokens
+
+        await run_in_threadpool(search_tokens, "职工培训")
         try:
             yield
         finally:
