@@ -9,10 +9,12 @@ watches it: past the time limit or the memory limit it is killed, the file gets 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing as mp
 import os
 import resource
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +65,16 @@ def _private_mb(pid: int) -> float:
     return total / 1024
 
 
+def _exit_reason(code: int | None) -> str:
+    """'SIGSEGV' for a worker killed by a signal, else its exit status."""
+    if code is not None and code < 0:
+        try:
+            return signal.Signals(-code).name
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit status {code}"
+
+
 def check_before_reading(data: bytes, name: str, limits: Limits):
     if len(data) > limits.max_bytes:
         raise ReadError(name, f"file too large: {len(data):,} bytes (limit {limits.max_bytes:,})")
@@ -98,6 +110,8 @@ def _worker(conn, limits: Limits):
         if job is None:
             return
         data, name, options = job
+        if options.progress:  # the parent's callback stays there: pages done are sent back to it
+            options.progress = lambda done, total: conn.send(("progress", (done, total)))
         try:
             doc = run_in_process(data, name, options, limits)
             conn.send(("ok", doc.model_dump(exclude={"tokens"})))  # tokens are cheap to redo, costly to ship
@@ -165,8 +179,8 @@ class Sandbox:
 
     def read(self, data: bytes, name: str, options: ReadOptions | None = None) -> Document:
         check_before_reading(data, name, self.limits)
-        options = options or ReadOptions()
-        options.progress = None  # callbacks do not cross the process boundary
+        options = dataclasses.replace(options) if options else ReadOptions()
+        callback, options.progress = options.progress, (True if options.progress else None)
         if self._proc is None or not self._proc.is_alive():
             self._start()
         try:
@@ -180,16 +194,22 @@ class Sandbox:
                 try:
                     status, payload = self._conn.recv()
                 except (EOFError, OSError):
+                    if self._proc is not None:
+                        self._proc.join(2)
                     code = self._proc.exitcode if self._proc else None
                     self._kill()
-                    raise ReadError(name, f"the reader crashed (exit code {code})")
+                    raise ReadError(name, f"the reader crashed ({_exit_reason(code)})")
+                if status == "progress":
+                    if callback is not None:
+                        callback(*payload)
+                    continue
                 if status == "ok":
                     return Document.model_validate(payload)
                 raise ReadError(name, payload)
             if not self._proc.is_alive():
                 code = self._proc.exitcode
                 self._kill()
-                raise ReadError(name, f"the reader crashed (exit code {code})")
+                raise ReadError(name, f"the reader crashed ({_exit_reason(code)})")
             if time.monotonic() > deadline:
                 self._kill()
                 raise ReadError(name, f"took longer than the limit of {self.limits.seconds:g} s")

@@ -68,3 +68,32 @@ def test_oversized_file_is_refused_before_reading():
         assert "too large" in exc.value.reason
     finally:
         box.close()
+
+
+def test_progress_of_the_worker_reaches_the_caller():
+    """Pages done are reported back across the process boundary (the CLI and the job status show them)."""
+    import sys
+    from pathlib import Path
+
+    from reportmine.ingest import ReadOptions
+
+    sys.path.insert(0, str(Path(__file__).parent / "data"))
+    import make_ingest as mk
+
+    seen = []
+    with Sandbox(Limits(seconds=120)) as box:
+        doc = box.read(mk.two_column_pdf(pages=2), "two.pdf", ReadOptions(progress=lambda d, t: seen.append((d, t))))
+    assert doc.kind == "pdf" and doc.page_count == 2 and doc.source == "two.pdf"
+    assert seen and seen[-1] == (2, 2)
+
+
+def test_a_native_crash_is_named_by_its_signal(monkeypatch):
+    def segfaulting(data, name, options):
+        faulthandler.disable()
+        os.kill(os.getpid(), 11)
+
+    monkeypatch.setitem(base.READERS, "text", segfaulting)
+    with Sandbox(Limits(seconds=20)) as box:
+        with pytest.raises(ReadError) as exc:
+            box.read(b"plain words", "crash.txt")
+    assert exc.value.name == "crash.txt" and "crashed (SIGSEGV)" in exc.value.reason
