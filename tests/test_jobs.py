@@ -185,3 +185,24 @@ def test_repeated_kills_at_random_moments(store, settings_env, tmp_path):
     expect = sum(len(jobs.process_document(t.encode(), "x.txt").facts) for t in texts)
     assert _counts(store)[2] == expect
     assert kills >= 1
+
+
+def test_sandboxed_job_reports_pages_read(settings_env, monkeypatch):
+    """With the reader in its sandbox process (the default) the job still sees pages go by."""
+    sys.path.insert(0, str(Path(__file__).parent / "data"))
+    import make_ingest as mk
+
+    from reportmine.config import reset_settings
+
+    monkeypatch.setenv("REPORTMINE_SANDBOX", "1")
+    reset_settings()
+    seen: list[float] = []
+    try:
+        doc = jobs.process_document(mk.two_column_pdf(pages=3), "three.pdf", seen.append)
+    finally:
+        box = getattr(jobs._local, "sandbox", None)
+        if box is not None:
+            box.close()
+            jobs._local.sandbox = None
+    assert doc.page_count == 3
+    assert len(seen) >= 3 and seen == sorted(seen) and 0.1 < seen[-1] <= 0.8

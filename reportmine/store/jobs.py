@@ -49,6 +49,8 @@ def process_document(data: bytes, name: str, progress: Callable[[float], None] |
     from reportmine.ingest import ReadOptions
 
     opts = ReadOptions(max_pages=get_settings().max_pages)
+    if progress is not None:  # pages read are most of the work (OCR): 10 % to 80 % of the job
+        opts.progress = lambda done, total: progress(0.1 + 0.7 * done / max(total, 1))
     if get_settings().sandbox:
         from reportmine.sandbox import Sandbox
 
@@ -58,8 +60,6 @@ def process_document(data: bytes, name: str, progress: Callable[[float], None] |
         return box.read(data, name, opts)
     from reportmine.pipeline import process_bytes
 
-    if progress is not None:
-        opts.progress = lambda done, total: progress(0.1 + 0.7 * done / max(total, 1))
     return process_bytes(data, name, opts)
 
 
