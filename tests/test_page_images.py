@@ -249,3 +249,39 @@ def test_image_document_box_lines_up_after_exif_rotation(settings_env):
         assert reds and all(any(a <= x <= c and b <= y <= d for a, b, c, d in boxes) for x, y in reds)
     finally:
         a.close()
+
+
+def test_cli_ingest_keeps_the_pdf_and_its_boxes(settings_env, tmp_path):
+    """``reportmine ingest`` stores the file too, so its facts open their page; the same
+    file again stores nothing new."""
+    from typer.testing import CliRunner
+
+    from reportmine.cli import app
+    from reportmine.store import Store
+
+    pdf = tmp_path / "cli.pdf"
+    pdf.write_bytes(mk.two_column_pdf(paragraphs=mk.PARAGRAPHS[1:4]))
+    runner = CliRunner()
+    for _ in range(2):
+        res = runner.invoke(app, ["ingest", str(pdf)], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+    st = Store(settings_env)
+    try:
+        with st.read() as s:
+            assert s.scalar(select(func.count()).select_from(DocumentFileRow)) == 1
+        facts = st.query_facts({}, limit=100)["items"]
+        assert facts and all(f.get("bbox") for f in facts)
+    finally:
+        st.close()
+
+
+def test_boxes_come_back_from_the_sandboxed_reader():
+    from reportmine.ingest import ReadOptions
+    from reportmine.sandbox import Limits, Sandbox
+
+    data = mk.two_column_pdf(paragraphs=mk.PARAGRAPHS[1:3])
+    with Sandbox(Limits(seconds=120)) as box:
+        doc = box.read(data, "boxed.pdf", ReadOptions(ocr=False))
+    assert doc.facts and all(f.bbox for f in doc.facts)
+    for f in doc.facts:
+        assert f.surface.replace(" ", "") in _crop_text(data, f.page, f.bbox, within=True), f
