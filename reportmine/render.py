@@ -19,9 +19,29 @@ class RenderError(ValueError):
     """The page cannot be drawn (no such page, a damaged file)."""
 
 
+def _mapper(scale: float, rotation: int = 0, width: float = 0.0, height: float = 0.0):
+    """Page coordinates (unrotated, top-left origin) → pixels of the page as displayed
+    (``/Rotate`` turns it clockwise)."""
+
+    def point(x: float, y: float) -> tuple[float, float]:
+        if rotation == 90:
+            x, y = height - y, x
+        elif rotation == 180:
+            x, y = width - x, height - y
+        elif rotation == 270:
+            x, y = y, width - x
+        return x * scale, y * scale
+
+    def rect(r: list[float]) -> list[float]:
+        (ax, ay), (bx, by) = point(r[0], r[1]), point(r[2], r[3])
+        return [min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)]
+
+    return rect
+
+
 def render_page(kind: str, data: bytes, number: int):
-    """The page ``number`` (1-based) as an RGB PIL image and the factor from page
-    coordinates (points or pixels) to the image's pixels."""
+    """The page ``number`` (1-based) as an RGB PIL image and a function from a box in page
+    coordinates (points or pixels, as the reader gave them) to the image's pixels."""
     from PIL import Image
 
     if kind in ("pdf", "scanned_pdf"):
@@ -35,14 +55,17 @@ def render_page(kind: str, data: bytes, number: int):
             if not 1 <= number <= len(pdf):
                 raise RenderError(f"the document has no page {number}")
             page = pdf[number - 1]
-            w, h = page.get_size()
+            left, bottom, right, top = page.get_bbox()  # the box the reader measured from
+            w, h = right - left, top - bottom
+            rotation = page.get_rotation() % 360
             scale = DPI / 72.0
             scale = min(scale, MAX_SIDE / max(1.0, w, h), (MAX_PIXELS / max(1.0, w * h)) ** 0.5)
             image = page.render(scale=scale).to_pil().convert("RGB")
             page.close()
         finally:
             pdf.close()
-        return image, image.width / max(1e-6, w)
+        shown_w = h if rotation in (90, 270) else w
+        return image, _mapper(image.width / max(1e-6, shown_w), rotation, w, h)
     if kind == "image":
         from reportmine.ingest.base import ReadError
         from reportmine.ingest.image import load_frames
@@ -59,19 +82,20 @@ def render_page(kind: str, data: bytes, number: int):
         if scale < 1.0:
             frame = frame.resize((max(1, round(frame.width * scale)), max(1, round(frame.height * scale))),
                                  Image.Resampling.BILINEAR)
-        return frame, frame.width / max(1, width)
+        return frame, _mapper(frame.width / max(1, width))
     raise RenderError(f"pages of a {kind} document cannot be drawn")
 
 
-def draw_boxes(image, boxes: list[list[float]], scale: float, pad: float = 2.0):
-    """Red rectangles around ``boxes`` (page coordinates) on ``image``."""
+def draw_boxes(image, boxes: list[list[float]], to_pixels, pad: float = 2.0):
+    """Red rectangles around ``boxes`` (page coordinates, mapped by ``to_pixels``)."""
     from PIL import ImageDraw
 
     draw = ImageDraw.Draw(image)
     line = max(2, round(image.width / 500))
-    for x0, y0, x1, y1 in boxes:
-        draw.rectangle([x0 * scale - pad - line, y0 * scale - pad - line, x1 * scale + pad + line,
-                        y1 * scale + pad + line], outline=RED, width=line)
+    for box in boxes:
+        x0, y0, x1, y1 = to_pixels(box)
+        draw.rectangle([x0 - pad - line, y0 - pad - line, x1 + pad + line, y1 + pad + line],
+                       outline=RED, width=line)
     return image
 
 

@@ -285,3 +285,36 @@ def test_boxes_come_back_from_the_sandboxed_reader():
     assert doc.facts and all(f.bbox for f in doc.facts)
     for f in doc.facts:
         assert f.surface.replace(" ", "") in _crop_text(data, f.page, f.bbox, within=True), f
+
+
+def test_a_rotated_page_is_drawn_as_shown_with_its_boxes_turned(settings_env):
+    """A page with /Rotate 90: the image is the page as displayed (landscape) and the red
+    box is where the fact's characters are drawn, turned with the page."""
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(mk.two_column_pdf(paragraphs=mk.PARAGRAPHS[1:4]))
+    pdf[0].set_rotation(90)
+    buf = io.BytesIO()
+    pdf.save(buf)
+    pdf.close()
+    a = Api(settings_env)
+    try:
+        doc = _stored(a, buf.getvalue(), "rot.pdf", who="staff")
+        page = doc["page_sizes"][0]
+        f = max(doc["facts"], key=lambda f: len(f["surface"]))
+        img = _png(a.get(f"/facts/{f['id']}/image", "staff"))
+        k = 110 / 72
+        assert abs(img.width - page["height"] * k) <= 2 and abs(img.height - page["width"] * k) <= 2
+        plain = np.asarray(_png(a.get(f"/documents/{doc['id']}/pages/1/image", "staff")).convert("L"))
+        for x0, y0, x1, y1 in f["bbox"]:  # turned clockwise: (x, y) -> (H - y, x)
+            px0, px1 = (page["height"] - y1) * k, (page["height"] - y0) * k
+            py0, py1 = x0 * k, x1 * k
+            reds = [(x, y) for x, y in _red(img) if px0 - 8 <= x <= px1 + 8 and py0 - 8 <= y <= py1 + 8]
+            assert len(reds) > 20
+            assert (plain[int(py0):int(py1) + 1, int(px0):int(px1) + 1] < 128).any()  # ink under the box
+        assert len(_red(img)) == sum(
+            1 for x, y in _red(img) if any((page["height"] - r[3]) * k - 8 <= x <= (page["height"] - r[1]) * k + 8
+                                           and r[0] * k - 8 <= y <= r[2] * k + 8 for r in f["bbox"]))
+    finally:
+        a.close()

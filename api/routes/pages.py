@@ -33,11 +33,11 @@ def _page_png(st: Store, who: Principal, ref: int | str, number: int, boxes: lis
     if src["page"] is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"the document has no page {number}")
     try:
-        image, scale = render_page(src["kind"], src["data"], number)
+        image, to_pixels = render_page(src["kind"], src["data"], number)
     except RenderError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
     if boxes:
-        draw_boxes(image, boxes, scale)
+        draw_boxes(image, boxes, to_pixels)
     return png(image)
 
 
