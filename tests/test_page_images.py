@@ -318,3 +318,12 @@ def test_a_rotated_page_is_drawn_as_shown_with_its_boxes_turned(settings_env):
                                            and r[0] * k - 8 <= y <= r[2] * k + 8 for r in f["bbox"]))
     finally:
         a.close()
+
+
+def test_facts_table_links_boxed_facts_to_their_page(pdf_api):
+    pdf_api.upload({"a.txt": REPORT_A.encode()}, who="unit_a")
+    pdf_api.run_jobs()
+    html = pdf_api.client.get("/web/facts", headers=pdf_api.h("unit_a"), params={"sort": "id"}).text
+    assert html.count("/image\"") == len(pdf_api.doc["facts"])  # the PDF's facts, not the text file's
+    for f in pdf_api.doc["facts"]:
+        assert f'href="/facts/{f["id"]}/image"' in html

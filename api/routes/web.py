@@ -350,7 +350,8 @@ def _fact_dict(f, sha: str, source: str) -> dict:
     num = (lambda v: int(v) if v is not None and float(v).is_integer() else v)
     return {"id": f.id, "surface": f.surface, "value": num(f.value), "unit": f.unit, "qualifier": f.qualifier,
             "metric": f.metric, "year": f.year, "org": f.org, "category": f.category, "page": f.page,
-            "document": sha, "source": source, "document_id": f.document_id, "paragraph_id": f.paragraph_id}
+            "document": sha, "source": source, "document_id": f.document_id, "paragraph_id": f.paragraph_id,
+            "has_box": bool(f.bbox)}
 
 
 def _facts_query(st: Store, who: Principal, filters: dict, q: str | None, sort: str, offset: int,
