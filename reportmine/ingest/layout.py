@@ -173,26 +173,95 @@ def _looks_like_column(items: list[Item], em: float) -> tuple[bool, int]:
     return full >= 0.5 * len(rows) and multi <= 0.3 * len(rows), len(rows)
 
 
+def _soft_gaps(items: list[Item], em: float) -> list[tuple[float, float]]:
+    """Vertical white strips at least 0.6 em wide that at most a few items cross (OCR
+    sometimes merges two lines across a narrow gutter; a line may overhang it a little)."""
+    x0 = min(t.x0 for t in items)
+    x1 = max(t.x1 for t in items)
+    bw = max(0.5, em / 4)
+    nb = int((x1 - x0) / bw) + 2
+    if nb > 20000:
+        return _gaps([(t.x0, t.x1) for t in items], 0.6 * em)
+    diff = [0] * (nb + 1)
+    for t in items:
+        a = max(0, int((t.x0 - x0) / bw + 0.5))
+        b = min(nb, int((t.x1 - x0) / bw + 0.5))
+        if b > a:
+            diff[a] += 1
+            diff[b] -= 1
+    cov = []
+    run = 0
+    for k in range(nb):
+        run += diff[k]
+        cov.append(run)
+    allow = max(2, int(0.04 * len(items)))
+    gaps = []
+    k = 0
+    while k < nb:
+        if cov[k] <= allow:
+            j = k
+            while j < nb and cov[j] <= allow:
+                j += 1
+            if k > 0 and j < nb and (j - k) * bw >= 0.6 * em:
+                # the narrowest coverage inside the run is the gutter proper
+                low = min(cov[k:j])
+                kk = k
+                while cov[kk] != low:
+                    kk += 1
+                jj = kk
+                while jj < j and cov[jj] == low:
+                    jj += 1
+                if (jj - kk) * bw >= 0.3 * em or low == 0:
+                    gaps.append((x0 + kk * bw, x0 + jj * bw))
+            k = j
+        else:
+            k += 1
+    return gaps
+
+
+def _assign(items: list[Item], cuts: list[tuple[float, float]], em: float) -> list[list[Item]] | None:
+    """Items to the columns between the cuts. An item overhanging a gutter by under an em
+    goes to its main side; an OCR line merged across a gutter is split there; a text-layer
+    item really spanning the gutter means these are not columns (None)."""
+    parts: list[list[Item]] = [[] for _ in range(len(cuts) + 1)]
+    for t in items:
+        pieces = [t]
+        for a, b in cuts:
+            mid = (a + b) / 2
+            nxt = []
+            for p in pieces:
+                left, right = mid - p.x0, p.x1 - mid
+                if left <= 0 or right <= 0 or min(left, right) <= 1.0 * em:
+                    nxt.append(p)
+                    continue
+                if p.conf is None or len(p.text) < 4 or p.size > 1.15 * em:
+                    return None  # a real spanning line (a title): not columns at this level
+                k = max(1, min(len(p.text) - 1, round(len(p.text) * left / max(1e-6, p.w))))
+                nxt.append(Item(p.x0, p.y0, a, p.y1, p.text[:k].rstrip(), p.size, conf=p.conf))
+                nxt.append(Item(b, p.y0, p.x1, p.y1, p.text[k:].lstrip(), p.size, conf=p.conf))
+            pieces = nxt
+        for p in pieces:
+            c = (p.x0 + p.x1) / 2
+            parts[sum(1 for a, b in cuts if c >= (a + b) / 2)].append(p)
+    return [p for p in parts if p]
+
+
 def _vertical_split(items: list[Item], em: float) -> list[list[Item]] | None:
-    gaps = _gaps([(t.x0, t.x1) for t in items], 0.6 * em)
+    gaps = _soft_gaps(items, em)
     if not gaps:
         return None
 
-    def parts_for(cuts):
-        parts: list[list[Item]] = [[] for _ in range(len(cuts) + 1)]
-        for t in items:
-            k = sum(1 for a, _b in cuts if t.x0 >= a)
-            parts[k].append(t)
-        return [p for p in parts if p]
-
     def valid(parts):
-        if len(parts) < 2:
+        if parts is None or len(parts) < 2:
             return False
         checks = [_looks_like_column(p, em) for p in parts]
         return all(ok for ok, _ in checks) and max(n for _, n in checks) >= 3
 
-    for cuts in (gaps, [max(gaps, key=lambda g: g[1] - g[0])]):
-        parts = parts_for(cuts)
+    tried = [gaps]
+    if len(gaps) > 1:
+        tried.append([max(gaps, key=lambda g: g[1] - g[0])])
+    for cuts in tried:
+        parts = _assign(items, cuts, em)
         if valid(parts):
             return parts
     return None
@@ -254,7 +323,7 @@ def xy_cut(items: list[Item], em: float | None = None, depth: int = 0) -> list[l
 def _gutters(items: list[Item], em: float) -> list[tuple[float, float]]:
     if len(items) < 2:
         return []
-    return _gaps([(t.x0, t.x1) for t in items], 0.6 * em)
+    return _soft_gaps(items, em)
 
 
 def _overlapping(a, b) -> bool:
