@@ -321,3 +321,72 @@ def test_train_cli_with_corrections_file(tmp_path):
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (tmp_path / "again" / "linear.npz").read_bytes() == (out / "linear.npz").read_bytes()
+
+
+def test_decide_uses_one_threshold_per_category():
+    from reportmine.classify.linear import decide, thresholds_of
+
+    probs = np.array([[0.9, 0.5, 0.5, 0.1, 0.1]])
+    assert decide(probs, 0.45)[0]["labels"] == ["training", "democratic_management", "welfare"]
+    # per category (CATEGORIES order): democratic_management needs 0.6, welfare 0.4
+    assert decide(probs, [0.5, 0.6, 0.4, 0.5, 0.5])[0]["labels"] == ["training", "welfare"]
+    assert list(thresholds_of(0.3)) == [0.3] * 5
+    with pytest.raises(ValueError):
+        thresholds_of([0.5, 0.5])
+
+
+def test_class_thresholds_are_chosen_per_category_on_scores():
+    from reportmine.classify.linear import choose_class_thresholds, macro_f1, decide
+
+    rng = np.random.RandomState(0)
+    n = 400
+    Y = np.zeros((n, 5), dtype=int)
+    top = rng.randint(0, 5, n)
+    Y[np.arange(n), top] = 1
+    probs = rng.uniform(0.0, 0.3, (n, 5))
+    probs[np.arange(n), top] = 0.95
+    # a second training label whose calibrated probability sits around 0.3 (under a 0.5 threshold)
+    second = rng.rand(n) < 0.3
+    second &= top != 0
+    Y[second, 0] = 1
+    probs[second, 0] = rng.uniform(0.32, 0.4, second.sum())
+    th = choose_class_thresholds(probs, Y, start=0.5)
+    assert th[0] < 0.35 and all(t >= 0.5 for t in th[1:])
+    assert macro_f1(decide(probs, th), Y) > macro_f1(decide(probs, 0.5), Y) + 0.02
+
+
+@shipped
+def test_thresholds_saved_in_the_model_file_change_labels(tmp_path):
+    """The labels come from the thresholds stored in linear.npz, per category."""
+    import shutil
+
+    shutil.copy(REPO / "models" / "model.json", tmp_path / "model.json")
+    m = C.load_model(REPO / "models")
+    text = "以劳动竞赛为载体，组织职工开展技术比武和技术革新，评出创新成果十项。"
+    p = m.predict_proba([text])[0]
+    j = CATEGORIES.index("innovation") if int(np.argmax(p)) != CATEGORIES.index("innovation") \
+        else CATEGORIES.index("training")
+    low, high = m.threshold.copy(), m.threshold.copy()
+    low[j], high[j] = max(0.0, p[j] - 1e-3), 1.01
+    for th, expect in ((low, True), (high, False)):
+        m.threshold = th
+        m.save(tmp_path)
+        again = C.load_model(tmp_path)
+        assert list(again.threshold) == pytest.approx(list(th))
+        assert (CATEGORIES[j] in again.predict([text])[0]["labels"]) is expect
+
+
+def test_model_file_with_a_single_global_threshold_still_loads(tmp_path):
+    from reportmine.classify.linear import LinearModel
+
+    vocab = ["慰", "问", "L:welfare"]
+    m = LinearModel(vocab=vocab, idf=np.ones(3), coef=np.zeros((3, 5)), intercept=np.zeros(5),
+                    platt=np.tile([1.0, 0.0], (5, 1)), threshold=0.4, words=[])
+    with open(tmp_path / "linear.npz", "wb") as f:  # the layout of files written before per-class thresholds
+        np.savez_compressed(f, vocab=np.array("\x1f".join(vocab)), words=np.array(""), idf=m.idf,
+                            coef=m.coef.astype(np.float16), intercept=m.intercept, platt=m.platt,
+                            threshold=np.array(0.4), meta=np.array("{}"))
+    again = LinearModel.load(tmp_path)
+    assert list(again.threshold) == [0.4] * 5
+    # all probabilities 0.5 ≥ 0.4: every category is a label, and "other" drops beside the top one
+    assert again.predict(["慰问"])[0]["labels"] == ["training", "democratic_management", "welfare", "innovation"]

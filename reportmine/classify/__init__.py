@@ -114,7 +114,7 @@ def predict_proba(clf, texts: list[str]) -> np.ndarray:
 def _decide(clf, probs: np.ndarray) -> list[dict]:
     from reportmine.classify.linear import decide
 
-    return decide(probs, float(getattr(clf, "threshold", 0.5)))
+    return decide(probs, getattr(clf, "threshold", 0.5))
 
 
 def section_probabilities(head_probs: np.ndarray | None, body_probs: np.ndarray | None) -> np.ndarray:

@@ -1,5 +1,5 @@
 """Linear classifier: TF-IDF over character n-grams, jieba words and lexicon hits, one-vs-rest
-logistic regression, Platt-calibrated on out-of-fold scores, a multi-label threshold chosen on
+logistic regression, Platt-calibrated on out-of-fold scores, per-category label thresholds chosen on
 the same out-of-fold scores.
 
 Training uses scikit-learn; the model is exported to a small ``.npz`` (vocabulary, idf,
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -27,12 +28,24 @@ def _sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def decide(probs: np.ndarray, threshold: float) -> list[dict]:
-    """Probabilities (n × 5) → contract rows: top category plus every label ≥ threshold."""
+def thresholds_of(threshold) -> np.ndarray:
+    """A global threshold or one per category → an array of 5 thresholds."""
+    t = np.asarray(threshold, dtype=float).ravel()
+    if t.size == 1:
+        return np.full(len(CATEGORIES), float(t[0]))
+    if t.size != len(CATEGORIES):
+        raise ValueError(f"expected 1 or {len(CATEGORIES)} thresholds, got {t.size}")
+    return t
+
+
+def decide(probs: np.ndarray, threshold) -> list[dict]:
+    """Probabilities (n × 5) → contract rows: top category plus every label whose probability
+    reaches its threshold (one global threshold or one per category, in CATEGORIES order)."""
+    th = thresholds_of(threshold)
     out = []
     for row in probs:
         top = int(np.argmax(row))
-        labels = [c for j, c in enumerate(CATEGORIES) if j == top or row[j] >= threshold]
+        labels = [c for j, c in enumerate(CATEGORIES) if j == top or row[j] >= th[j]]
         if "other" in labels and len(labels) > 1 and CATEGORIES[top] != "other":
             labels.remove("other")  # "other" beside a real category only when it is the top one
         out.append({"category": CATEGORIES[top], "labels": labels,
@@ -44,14 +57,15 @@ class LinearModel:
     name = "linear"
 
     def __init__(self, vocab: list[str], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
-                 platt: np.ndarray, threshold: float, words: list[str], meta: dict | None = None):
+                 platt: np.ndarray, threshold, words: list[str], meta: dict | None = None):
         self.vocab = vocab
         self.index = {f: i for i, f in enumerate(vocab)}
         self.idf = idf.astype(np.float32)
         self.coef = coef.astype(np.float32)  # n_features × 5
         self.intercept = intercept.astype(np.float32)
         self.platt = platt.astype(np.float64)  # 5 × 2 (a, b)
-        self.threshold = float(threshold)
+        # one extra-label threshold per category (older files hold a single global one)
+        self.threshold = thresholds_of(threshold)
         self.words = words
         self.meta = meta or {}
         self.featurizer = Featurizer(words=words)
@@ -62,14 +76,18 @@ class LinearModel:
         from scipy.sparse import csr_matrix
 
         get = self.index.get
-        rows, cols = [], []
-        for r, s in enumerate(norm_texts):
-            ids = [j for j in map(get, self.featurizer(s)) if j is not None]
-            cols.extend(ids)
-            rows.extend([r] * len(ids))
+        feats, lengths = [], []
+        for s in norm_texts:
+            f = self.featurizer(s)
+            feats.extend(f)
+            lengths.append(len(f))
+        # unknown features map to -1 and are dropped; the lookups run in C (map over dict.get)
+        cols = np.fromiter(map(get, feats, repeat(-1, len(feats))), dtype=np.int64, count=len(feats))
+        rows = np.repeat(np.arange(len(norm_texts), dtype=np.int64), lengths)
+        keep = cols >= 0
+        cols, rows = cols[keep], rows[keep]
         n = len(norm_texts)
-        X = csr_matrix((np.ones(len(cols), dtype=np.float32), (np.array(rows, dtype=np.int64),
-                        np.array(cols, dtype=np.int64))), shape=(n, len(self.vocab)))
+        X = csr_matrix((np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(n, len(self.vocab)))
         X.sum_duplicates()
         X.data = (1.0 + np.log(X.data)) * self.idf[X.indices]
         norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
@@ -99,7 +117,7 @@ class LinearModel:
             np.savez_compressed(
                 f, vocab=np.array("\x1f".join(self.vocab)), words=np.array("\x1f".join(self.words)),
                 idf=self.idf, coef=self.coef.astype(np.float16), intercept=self.intercept, platt=self.platt,
-                threshold=np.array(self.threshold), meta=np.array(json.dumps(self.meta, ensure_ascii=False)),
+                threshold=np.asarray(self.threshold, dtype=float), meta=np.array(json.dumps(self.meta, ensure_ascii=False)),
             )
         return path
 
@@ -108,7 +126,7 @@ class LinearModel:
         t = time.perf_counter()
         with np.load(Path(directory) / MODEL_FILE, allow_pickle=False) as z:
             m = cls(vocab=str(z["vocab"]).split("\x1f"), idf=z["idf"], coef=z["coef"].astype(np.float32),
-                    intercept=z["intercept"], platt=z["platt"], threshold=float(z["threshold"]),
+                    intercept=z["intercept"], platt=z["platt"], threshold=z["threshold"],
                     words=[w for w in str(z["words"]).split("\x1f") if w], meta=json.loads(str(z["meta"])))
         log.debug("linear model loaded in %.3f s", time.perf_counter() - t)
         return m
@@ -118,9 +136,11 @@ class LinearModel:
     def fit(cls, texts: list[str], labels: list[list[str]], groups: list[str], weights: list[float] | None = None,
             seed: int = 0, C: float = 8.0, folds: int = 5, ngram: tuple[int, int] = (1, 3),
             use_words: bool = True, use_lexicon: bool = True, meta: dict | None = None,
-            tune_mask: list[bool] | None = None) -> "LinearModel":
+            tune_mask: list[bool] | None = None, thresholds: str = "per_class",
+            class_weight: str | None = "balanced") -> "LinearModel":
         """Train; ``tune_mask`` marks the rows (real paragraphs) the calibration and the
-        label threshold are chosen on — written examples are easy and would flatter them."""
+        label thresholds are chosen on — written examples are easy and would flatter them.
+        ``thresholds``: ``"per_class"`` (one extra-label threshold per category) or ``"global"``."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import GroupKFold
@@ -143,7 +163,7 @@ class LinearModel:
                     coefs.append(np.zeros(Xtr.shape[1]))
                     bs.append(10.0 if Ytr[0, j] else -10.0)
                     continue
-                lr = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=seed)
+                lr = LogisticRegression(C=C, class_weight=class_weight, max_iter=2000, random_state=seed)
                 lr.fit(Xtr, Ytr[:, j], sample_weight=wtr)
                 coefs.append(lr.coef_[0])
                 bs.append(lr.intercept_[0])
@@ -175,6 +195,10 @@ class LinearModel:
             platt[j] = (cal.coef_[0][0], cal.intercept_[0]) if cal.coef_[0][0] > 0 else (1.0, 0.0)
         probs = _sigmoid(oof * platt[:, 0] + platt[:, 1])
         threshold = choose_threshold(probs[tm], Y[tm])
+        if thresholds == "per_class":
+            threshold = choose_class_thresholds(probs[tm], Y[tm], start=threshold)
+        elif thresholds != "global":
+            raise ValueError(f"thresholds must be 'per_class' or 'global', not {thresholds!r}")
 
         vec = vectorizer()
         X = vec.fit_transform(norm)
@@ -183,7 +207,8 @@ class LinearModel:
         for f, i in vec.vocabulary_.items():
             vocab[i] = f
         meta = dict(meta or {})
-        meta.update({"C": C, "ngram": list(ngram), "threshold": threshold, "n_train": len(texts),
+        meta.update({"C": C, "ngram": list(ngram), "class_weight": class_weight, "thresholds": thresholds,
+                     "threshold": {c: round(float(t), 2) for c, t in zip(CATEGORIES, thresholds_of(threshold))}, "n_train": len(texts),
                      "oof_macro_f1": round(macro_f1(decide(probs[tm], threshold), Y[tm]), 4), "seed": seed})
         return cls(vocab=vocab, idf=vec.idf_, coef=W, intercept=b, platt=platt,
                    threshold=threshold, words=words or [], meta=meta)
@@ -212,3 +237,26 @@ def choose_threshold(probs: np.ndarray, Y: np.ndarray) -> float:
         if f > best + 1e-9 or (abs(f - best) <= 1e-9 and t > best_t):
             best, best_t = f, float(round(t, 2))
     return best_t
+
+
+THRESHOLD_GRID = np.round(np.arange(0.20, 0.951, 0.05), 2)
+
+
+def choose_class_thresholds(probs: np.ndarray, Y: np.ndarray, start: float = 0.5, rounds: int = 3) -> np.ndarray:
+    """One extra-label threshold per category, by coordinate ascent on out-of-fold macro-F1
+    from the best global threshold. A category's threshold only moves when the gain is at least
+    0.002 (so a tie or a single paragraph's noise leaves it where the global choice put it)."""
+    th = thresholds_of(start).copy()
+    best = macro_f1(decide(probs, th), Y)
+    for _ in range(rounds):
+        moved = False
+        for j in range(len(CATEGORIES)):
+            for t in THRESHOLD_GRID:
+                trial = th.copy()
+                trial[j] = t
+                f = macro_f1(decide(probs, trial), Y)
+                if f > best + 0.002:
+                    best, th, moved = f, trial, True
+        if not moved:
+            break
+    return th
