@@ -175,15 +175,25 @@ def _find(row: list[tuple], want: str, near: float) -> list[tuple] | None:
     return best
 
 
-def _exact(piece: Piece, chars: list[tuple]) -> list[float] | None:
+def _block_rows(block: Block, chars: list[tuple]) -> list[tuple[float, list[tuple]]]:
+    """The rows of the characters inside ``block``'s box, each with its mean centre."""
+    b = block.bbox
+    inside = [c for c in chars if b.x0 - 1 <= (c[1] + c[3]) / 2 <= b.x1 + 1 and b.y0 - 1 <= (c[2] + c[4]) / 2 <= b.y1 + 1]
+    return [(sum((c[2] + c[4]) / 2 for c in r) / len(r), r) for r in _rows(inside)]
+
+
+def _exact(piece: Piece, chars: list[tuple], cache: dict | None = None) -> list[float] | None:
     rect, text, block = piece
     want = "".join(ch for ch in text if not ch.isspace())
     if not want:
         return None
-    b = block.bbox
-    inside = [c for c in chars if b.x0 - 1 <= (c[1] + c[3]) / 2 <= b.x1 + 1 and b.y0 - 1 <= (c[2] + c[4]) / 2 <= b.y1 + 1]
+    if cache is None:
+        cache = {}
+    key = id(block)
+    if key not in cache:
+        cache[key] = _block_rows(block, chars)
     yc = (rect[1] + rect[3]) / 2
-    rows = sorted(_rows(inside), key=lambda r: abs(sum((c[2] + c[4]) / 2 for c in r) / len(r) - yc))
+    rows = [r for _, r in sorted(cache[key], key=lambda t: abs(t[0] - yc))]
     for row in rows[:3]:
         run = _find(row, want, rect[0])
         if run:
@@ -224,12 +234,13 @@ def _refine(doc: Document, facts: list, chars_of) -> None:
     where all its pieces are found."""
     blocks = body_blocks(doc)
     ends = [be for _, _, be in blocks]
+    rows: dict = {}  # block → its rows of characters, found once
     for f in facts:
         chars = chars_of(f.page)
         if not chars:
             continue
         pieces = span_pieces(doc, f.start, f.end, f.page, blocks, ends)
-        exact = [_exact(p, chars) for p in pieces]
+        exact = [_exact(p, chars, rows) for p in pieces]
         if pieces and all(r is not None for r in exact):
             f.bbox = exact
 
