@@ -425,6 +425,13 @@ class Store:
                     sub = select(model.id).where(fts.contains(col, str(v), self.dialect))
                     if model is Org:
                         sub = sub.where(Org.tenant == scope.tenant)
+                    if self.dialect == "postgresql":
+                        # the names tables are small: give PostgreSQL's planner the ids, not a
+                        # subquery it cannot estimate (it then walked the primary key of 2M facts)
+                        with self.engine.connect() as conn:
+                            found = list(conn.scalars(sub.limit(5001)))
+                        if len(found) <= 5000:
+                            sub = found
                     conds.append((FactRow.org_id if field == "org" else FactRow.metric_id).in_(sub))
             elif field in numeric and op in ops:
                 for v in values:
