@@ -146,7 +146,10 @@ CV_READING = (
     "without them, or at weight 0.5, the CV figure is lower. Multi-label paragraphs are rare in the real "
     "data (30 of 652), so thresholds move few labels; most errors are top-category errors on short "
     "fragments (meeting and contest reports cut into pieces) and on paragraphs labelled differently in "
-    "different documents.")
+    "different documents. Tried and not kept (same CV, two fold seeds): per-category biases on the top "
+    "decision chosen on the inner out-of-fold scores (+0.005 / +0.002, but the chosen biases changed sign "
+    "between folds: noise-fitting), a multinomial LR averaged with the one-vs-rest one (+0.001), and a "
+    "further 48 written training/other/welfare paragraphs (CV +0.003 / −0.002, held-out −0.001 / −0.008).")
 
 
 def write_card(out: Path, card: dict) -> Path:
