@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # queries
     max_page_size: int = 1000
     max_export_rows: int = 200_000
+    # a draft reads every fact it may cite; past this the caller is asked to narrow the choice
+    max_draft_facts: int = 100_000
 
 
 @lru_cache(maxsize=1)

@@ -181,6 +181,24 @@ def test_drafts_preview_and_downloads(web):
     assert web.post("/drafts", json={"category": "nonsense"}).status_code == 400
 
 
+def test_a_draft_over_too_many_facts_asks_to_narrow_the_choice(web, monkeypatch):
+    """A draft reads every fact it may cite: past the limit the API and the page say so, clearly,
+    instead of working for minutes; a narrower choice under the limit still drafts."""
+    from reportmine.config import reset_settings
+
+    total = web.post("/drafts", json={"year": 2023, "format": "json"}).json()
+    used = len({f for c in total["claims"] for f in c["facts"]})
+    assert used > 3
+    monkeypatch.setenv("REPORTMINE_MAX_DRAFT_FACTS", "3")
+    reset_settings()
+    r = web.post("/drafts", json={"year": 2023, "format": "json"})
+    assert r.status_code == 400 and "more than a draft's limit of 3" in r.json()["detail"]
+    page = web.client.get("/web/drafts/preview?year=2023")
+    assert page.status_code == 400 and "超过一份草稿的上限 3 条" in page.json()["detail"]
+    narrow = web.post("/drafts", json={"year": 2023, "category": "innovation", "org": "妇幼", "format": "json"})
+    assert narrow.status_code == 200
+
+
 def test_exports_linked_from_the_facts_page(web):
     page = web.client.get("/web/facts?category=training").text
     m = re.search(r'href="(/facts\.csv\?[^"]*)"', page)

@@ -46,8 +46,12 @@ def make_draft(st: Store, who: Principal, year: int | None, orgs: list[str], cat
         cats = parse_categories(categories)
     except ValueError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc))
+    from reportmine.config import get_settings
+
+    # raises DraftTooLarge past the limit: the routes answer 400 (English here, Chinese on the web page)
     return draft_from_store(st, who.scope, DraftOptions(year=year, orgs=orgs, categories=cats,
-                                                        federation=federation))
+                                                        federation=federation,
+                                                        max_facts=get_settings().max_draft_facts))
 
 
 def draft_response(d, fmt: str) -> Response:
@@ -68,6 +72,11 @@ def draft_response(d, fmt: str) -> Response:
 def create_draft(body: DraftIn, who: Principal = Depends(principal), st: Store = Depends(store)) -> Response:
     """The draft: every number is one stored fact or a sum of comparable facts, with its source.
     ``format=json`` follows the ``draft`` section of CONTRACT.md; md and docx come as files."""
-    d = make_draft(st, who, body.year, _list(body.org), _list(body.category), body.federation)
+    from reportmine.draft.build import DraftTooLarge
+
+    try:
+        d = make_draft(st, who, body.year, _list(body.org), _list(body.category), body.federation)
+    except DraftTooLarge as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
     st.audit(who.tenant, who.name, "draft", d.title, {"year": d.year, "format": body.format})
     return draft_response(d, body.format)

@@ -519,13 +519,24 @@ def _preview_view(d) -> dict:
             "facts": d.facts(), "not_added": d.not_added, "duplicates": d.duplicates, "has_chart": bool(d.charts)}
 
 
+def _web_draft(make_draft, st: Store, who: Principal, args: dict[str, Any]):
+    from reportmine.draft.build import DraftTooLarge
+
+    try:
+        return make_draft(st, who, args["year"], args["orgs"], args["categories"], args["federation"])
+    except DraftTooLarge as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST,
+                            f"所选范围共有 {exc.facts:,} 条数据，超过一份草稿的上限 {exc.limit:,} 条。"
+                            "请选择具体单位或类别后再生成。") from None
+
+
 @router.get("/web/drafts/preview", response_class=HTMLResponse)
 def draft_preview(request: Request, who: Principal = Depends(web_user), st: Store = Depends(store)):
     from api.routes.drafts import make_draft
     from reportmine.draft.build import labels
 
     args = _draft_args(request)
-    d = make_draft(st, who, args["year"], args["orgs"], args["categories"], args["federation"])
+    d = _web_draft(make_draft, st, who, args)
     return page(request, "_draft_preview.html", who, d=_preview_view(d), labels=labels(),
                 query=str(request.query_params))
 
@@ -536,7 +547,7 @@ def draft_chart(request: Request, who: Principal = Depends(web_user), st: Store 
     from reportmine.draft.charts import render_chart
 
     args = _draft_args(request)
-    d = make_draft(st, who, args["year"], args["orgs"], args["categories"], args["federation"])
+    d = _web_draft(make_draft, st, who, args)
     data = render_chart(d)
     if data is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "没有可以绘图的数字。")
@@ -551,6 +562,6 @@ def draft_download(request: Request, format: str = "docx", who: Principal = Depe
     if format not in ("docx", "md", "json"):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "格式应为 docx、md 或 json。")
     args = _draft_args(request)
-    d = make_draft(st, who, args["year"], args["orgs"], args["categories"], args["federation"])
+    d = _web_draft(make_draft, st, who, args)
     st.audit(who.tenant, who.name, "draft", d.title, {"year": d.year, "format": format, "via": "web"})
     return draft_response(d, format)

@@ -19,10 +19,11 @@ def draft_from_store(store, scope=None, options: DraftOptions | None = None) -> 
     options = options or DraftOptions()
     year = options.year if options.year is not None else latest_year(store, scope)
     years = [year - 1, year] if year is not None else None
-    inp = from_store(store, scope, years=years, orgs=options.orgs, categories=options.categories)
+    inp = from_store(store, scope, years=years, orgs=options.orgs, categories=options.categories,
+                     max_facts=options.max_facts)
     if options.year is None and year is not None:
         options = DraftOptions(year=year, orgs=options.orgs, categories=options.categories,
-                               federation=options.federation)
+                               federation=options.federation, max_facts=options.max_facts)
     return build_draft(inp, options)
 
 

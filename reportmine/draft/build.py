@@ -73,6 +73,16 @@ class DraftOptions:
     orgs: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     federation: str | None = None
+    max_facts: int | None = None  # refuse (DraftTooLarge) a choice holding more facts
+
+
+class DraftTooLarge(ValueError):
+    """The chosen year, units and categories hold more facts than one draft may read."""
+
+    def __init__(self, facts: int, limit: int):
+        self.facts, self.limit = facts, limit
+        super().__init__(f"the choice holds {facts:,} facts, more than a draft's limit of {limit:,}; "
+                         f"choose units or categories (or raise REPORTMINE_MAX_DRAFT_FACTS)")
 
 
 @dataclass

@@ -55,7 +55,7 @@ def from_documents(docs: Iterable) -> DraftInput:
 
 
 def from_store(store, scope=None, *, years: Iterable[int] | None = None, orgs: Iterable[str] | None = None,
-               categories: Iterable[str] | None = None) -> DraftInput:
+               categories: Iterable[str] | None = None, max_facts: int | None = None) -> DraftInput:
     """Draft input from a ``reportmine.store.Store`` seen through ``scope``; ``years``
     limits the facts read (the draft's year and the one before), ``orgs`` to the units whose
     name contains one of them, ``categories`` to those categories (a fact whose paragraph was
@@ -113,6 +113,15 @@ def from_store(store, scope=None, *, years: Iterable[int] | None = None, orgs: I
                      .where(*fact_conds))
         if hint:
             fact_stmt = fact_stmt.with_hint(FactRow, "NOT INDEXED", "sqlite")
+        if max_facts is not None:
+            from reportmine.draft.build import DraftTooLarge
+
+            count = select(func.count()).select_from(FactRow).where(*fact_conds)
+            if hint:
+                count = count.with_hint(FactRow, "NOT INDEXED", "sqlite")
+            n = s.scalar(count)
+            if n > max_facts:
+                raise DraftTooLarge(n, max_facts)
         t0 = time.perf_counter()
         frows = s.execute(fact_stmt).all()
         log.debug("draft facts: %d rows in %.3f s", len(frows), time.perf_counter() - t0)
