@@ -117,3 +117,16 @@ def test_number_broken_at_a_line_end_is_rejoined():
     doc = normalize(make("全系统共有来自直属单位的50\n0家单位参加，\n共计1 200人"))
     assert "500家单位" in doc.text
     assert "1 200人" in doc.text  # a space written inside a line is the writer's
+
+
+def test_symbol_font_bullets_of_newspaper_captions_are_dropped():
+    """荨/荩 at a line start are a symbol font's ▶/◆ read as CJK: dropped, and the caption starts
+    its own paragraph; 荨麻疹 (hives) is a word and stays."""
+    doc = normalize(make("医院全年开展义诊12次，惠及群众\n3000余人。\n荨铁营医院原院长为工作室授牌\n荩职工代表合影",
+                         "荨麻疹门诊接诊患者200人次"))
+    lines = doc.text.split("\n")
+    assert "铁营医院原院长为工作室授牌" in lines and "职工代表合影" in lines
+    assert "荨麻疹门诊接诊患者200人次" in lines
+    assert "惠及群众3000余人。" in doc.text and "荨铁" not in doc.text and "荩" not in doc.text
+    start = doc.text.index("铁营医院")
+    assert doc.raw_text[doc.offsets[start]] == "铁"  # the offset map still points at the source

@@ -26,6 +26,10 @@ _OPENERS = re.compile(
     r"^\s*(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[、.．](?!\d)|"
     r"第[一二三四五六七八九十\d]+[部分章节条篇]|[■●◆◇□▲►•·★☆※]|[①-⑳])"
 )
+# Newspaper PDFs set photo captions and list items after a bullet from a symbol font that
+# comes out as a rare CJK character (荨 for ▶, 荩 for ◆): at a line start (and not in 荨麻, the
+# nettle of 荨麻疹) it is a bullet, dropped, and the line starts a paragraph
+_FONT_BULLET = re.compile(r"^\s*([荨荩])(?![麻])(?=\S)")
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–－_]\s*)?(?:第\s*)?[\d一二三四五六七八九十]{1,4}(?:\s*页)?(?:\s*[/／]\s*(?:共\s*)?\d{1,4}\s*页?)?"
     r"(?:\s*[-—–－_])?\s*$|^\s*(?:page|PAGE|Page)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\s*$"
@@ -128,7 +132,7 @@ def _keep_break(prev: str, nxt: str, width: int) -> bool:
     p, n = prev.rstrip(), nxt.lstrip()
     if not p or not n:
         return True
-    if _OPENERS.match(n):
+    if _OPENERS.match(n) or _FONT_BULLET.match(n):
         return True
     if _OPENERS.match(p) and len(p) <= 30 and p[-1] not in "，,、":
         return True  # a heading line
@@ -158,6 +162,7 @@ def normalize_block(raw: str, base: int, out: _Builder):
     pending_space = -1
     at_break = False  # whether the pending space stands for a line break, not a space
     for i, (line, lpos) in enumerate(kept):
+        bullet = _FONT_BULLET.match(line)
         if i:
             prev = kept[i - 1][0]
             if _keep_break(prev, line, width):
@@ -169,6 +174,8 @@ def normalize_block(raw: str, base: int, out: _Builder):
             else:
                 pending_space = base + lpos - 1  # a space only if latin meets latin
                 at_break = True
+        if bullet:
+            line = line[:bullet.start(1)] + " " + line[bullet.end(1):]  # same length: offsets hold
         for j, ch in enumerate(line):
             folded = fold_char(ch)
             if not folded:
