@@ -50,6 +50,7 @@ class DocumentRow(Base):
         UniqueConstraint("tenant", "sha256", name="uq_documents_tenant_sha256"),
         Index("ix_documents_tenant_owner", "tenant", "owner_org"),
         Index("ix_documents_tenant_year", "tenant", "year"),
+        Index("ix_documents_tenant_org", "tenant", "org"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
