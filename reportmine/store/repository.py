@@ -365,8 +365,12 @@ class Store:
                 conds.append(DocumentRow.id.in_(select(ParagraphRow.document_id).where(pc, *scope.rows(ParagraphRow))))
         with self.read() as s:
             total = s.scalar(select(func.count()).select_from(DocumentRow).where(*conds))
-            rows = s.scalars(select(DocumentRow).where(*conds).order_by(DocumentRow.id)
-                             .limit(limit).offset(offset)).all()
+            # ids first, then the page's rows: whichever index the planner takes for the
+            # filter, it then sorts ids, never whole documents (their text) for a deep page
+            ids = list(s.scalars(select(DocumentRow.id).where(*conds).order_by(DocumentRow.id)
+                                 .limit(limit).offset(offset)))
+            found = {d.id: d for d in s.scalars(select(DocumentRow).where(DocumentRow.id.in_(ids)))} if ids else {}
+            rows = [found[i] for i in ids]
             return {"total": total, "limit": limit, "offset": offset,
                     "items": [self._document_summary(d) for d in rows]}
 
