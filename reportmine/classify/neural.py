@@ -63,7 +63,24 @@ def _folds(groups: list[str], k: int, seed: int) -> list[np.ndarray]:
 
 
 # ---------------------------------------------------------------------------- char-CNN
-class CharCNNClassifier:
+class _Calibrated:
+    """Per-category Platt scaling of ``decision`` scores, then the label threshold(s)."""
+
+    platt: np.ndarray
+    threshold: object
+
+    def decision(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - each model has its own
+        raise NotImplementedError
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        z = self.decision(texts)
+        return _sigmoid(z * self.platt[:, 0] + self.platt[:, 1])
+
+    def predict(self, texts: list[str]) -> list[dict]:
+        return decide(self.predict_proba(texts), self.threshold) if texts else []
+
+
+class CharCNNClassifier(_Calibrated):
     name = "charcnn"
 
     def __init__(self, chars: list[str], params: dict[str, np.ndarray], platt: np.ndarray, threshold: float,
@@ -106,13 +123,6 @@ class CharCNNClassifier:
             feat = np.concatenate(pooled + [_lex_features(self.matcher, s)])
             out[n] = feat @ P["out_w"].T + P["out_b"]
         return out
-
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
-        z = self.decision(texts)
-        return _sigmoid(z * self.platt[:, 0] + self.platt[:, 1])
-
-    def predict(self, texts: list[str]) -> list[dict]:
-        return decide(self.predict_proba(texts), self.threshold) if texts else []
 
     def save(self, directory: Path) -> Path:
         directory = Path(directory)
@@ -237,7 +247,7 @@ def _TorchCharCNN(vocab: int, emb_dim: int, filters: int, widths: tuple[int, ...
 
 
 # ---------------------------------------------------------------------------- transformers
-class TransformerClassifier:
+class TransformerClassifier(_Calibrated):
     """A fine-tuned Hugging Face sequence classifier (multi-label) over our five categories."""
 
     name = "transformer"
@@ -317,13 +327,6 @@ class TransformerClassifier:
         import inspect
 
         return inspect.signature(self.model.forward).parameters
-
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
-        z = self.decision(texts)
-        return _sigmoid(z * self.platt[:, 0] + self.platt[:, 1])
-
-    def predict(self, texts: list[str]) -> list[dict]:
-        return decide(self.predict_proba(texts), self.threshold) if texts else []
 
     def save(self, directory: Path) -> Path:
         directory = Path(directory)
