@@ -173,6 +173,21 @@ def _looks_like_column(items: list[Item], em: float) -> tuple[bool, int]:
     return full >= 0.5 * len(rows) and multi <= 0.3 * len(rows), len(rows)
 
 
+def _prose(t: Item, em: float) -> bool:
+    text = t.text.strip()
+    return (t.w >= 5 * em and len(text) >= 6 and sum(ch.isdigit() for ch in text) < 0.3 * len(text)
+            and sum(1 for ch in text if is_cjk_char(ch) or ch.isalpha()) >= 0.6 * len(text))
+
+
+def _running_text(items: list[Item], em: float) -> bool:
+    """Mostly lines of prose (wide, few digits): a region of text columns, not a table."""
+    if len(items) < 6:
+        return False
+    prose = [t for t in items if _prose(t, em)]
+    chars = sum(len(t.text) for t in items)
+    return len(prose) >= 0.6 * len(items) and sum(len(t.text) for t in prose) >= 0.75 * chars
+
+
 def _soft_gaps(items: list[Item], em: float) -> list[tuple[float, float]]:
     """Vertical white strips at least 0.6 em wide that at most a few items cross (OCR
     sometimes merges two lines across a narrow gutter; a line may overhang it a little)."""
@@ -194,7 +209,9 @@ def _soft_gaps(items: list[Item], em: float) -> list[tuple[float, float]]:
     for k in range(nb):
         run += diff[k]
         cov.append(run)
-    allow = max(2, int(0.04 * len(items)))
+    # a gutter may be crossed by a few lines (OCR merging two lines across it, a spanning
+    # title); it must still be a deep valley between the columns on either side
+    allow = max(2, int(0.08 * len(items)))
     gaps = []
     k = 0
     while k < nb:
@@ -202,7 +219,7 @@ def _soft_gaps(items: list[Item], em: float) -> list[tuple[float, float]]:
             j = k
             while j < nb and cov[j] <= allow:
                 j += 1
-            if k > 0 and j < nb and (j - k) * bw >= 0.6 * em:
+            if k > 0 and j < nb and (j - k) * bw >= 0.4 * em:
                 # the narrowest coverage inside the run is the gutter proper
                 low = min(cov[k:j])
                 kk = k
@@ -211,12 +228,27 @@ def _soft_gaps(items: list[Item], em: float) -> list[tuple[float, float]]:
                 jj = kk
                 while jj < j and cov[jj] == low:
                     jj += 1
-                if (jj - kk) * bw >= 0.3 * em or low == 0:
+                side = min(max(cov[max(0, k - 8):k]), max(cov[j:j + 8]))
+                if ((jj - kk) * bw >= 0.3 * em or low == 0) and (low <= max(2, int(0.04 * len(items)))
+                                                                 or low <= 0.3 * side):
                     gaps.append((x0 + kk * bw, x0 + jj * bw))
             k = j
         else:
             k += 1
     return gaps
+
+
+def _split_index(text: str, frac: float) -> int:
+    """Where to cut ``text`` so that the left part takes ``frac`` of its printed width
+    (a Chinese character or a full-width sign one em, Latin letters and digits half)."""
+    widths = [1.0 if is_cjk_char(ch) else 0.5 for ch in text]
+    goal = frac * sum(widths)
+    acc, best, best_d = 0.0, 1, float("inf")
+    for k in range(1, len(text)):
+        acc += widths[k - 1]
+        if abs(acc - goal) < best_d:
+            best, best_d = k, abs(acc - goal)
+    return best
 
 
 def _assign(items: list[Item], cuts: list[tuple[float, float]], em: float) -> list[list[Item]] | None:
@@ -236,7 +268,9 @@ def _assign(items: list[Item], cuts: list[tuple[float, float]], em: float) -> li
                     continue
                 if p.conf is None or len(p.text) < 4 or p.size > 1.15 * em:
                     return None  # a real spanning line (a title): not columns at this level
-                k = max(1, min(len(p.text) - 1, round(len(p.text) * left / max(1e-6, p.w))))
+                # characters in proportion to the inked widths on either side of the gutter
+                lw, rw = max(0.0, a - p.x0), max(0.0, p.x1 - b)
+                k = _split_index(p.text, lw / max(1e-6, lw + rw))
                 nxt.append(Item(p.x0, p.y0, a, p.y1, p.text[:k].rstrip(), p.size, conf=p.conf))
                 nxt.append(Item(b, p.y0, p.x1, p.y1, p.text[k:].lstrip(), p.size, conf=p.conf))
             pieces = nxt
@@ -255,16 +289,50 @@ def _vertical_split(items: list[Item], em: float) -> list[list[Item]] | None:
         if parts is None or len(parts) < 2:
             return False
         checks = [_looks_like_column(p, em) for p in parts]
-        return all(ok for ok, _ in checks) and max(n for _, n in checks) >= 3
+        if all(ok for ok, _ in checks) and max(n for _, n in checks) >= 3:
+            return True
+        # regions side by side, each of running text (itself several columns, titles):
+        # a newspaper page; table columns are short cells and numbers, never all of them
+        return (all(ok or _running_text(p, em) for p, (ok, _) in zip(parts, checks))
+                and sum(len(p) for p in parts) >= 12 and max(n for _, n in checks) >= 3)
 
     tried = [gaps]
     if len(gaps) > 1:
-        tried.append([max(gaps, key=lambda g: g[1] - g[0])])
+        # a title spanning some of the columns (an L-shaped article): cut only at the
+        # gutters it does not cross, or at one gutter, the widest first
+        clean = [g for g in gaps if _assign(items, [g], em) is not None]
+        if clean and len(clean) < len(gaps):
+            tried.append(clean)
+        tried.extend([g] for g in sorted(clean or gaps, key=lambda g: g[0] - g[1]))
     for cuts in tried:
         parts = _assign(items, cuts, em)
         if valid(parts):
             return parts
     return None
+
+
+def _band_lines(items: list[Item], em: float) -> tuple[float | None, float | None]:
+    """Lines at the very top or bottom of the region crossing two or more gutters well
+    into the columns on both sides (a footer, an imprint line, a title), not two lines OCR
+    merged: the heights above / below which they lie (None where there are none)."""
+    gaps = _soft_gaps(items, em)
+    if len(gaps) < 2:
+        return None, None
+    top = min(t.y1 for t in items)
+    bottom = max(t.y0 for t in items)
+    cut_top = cut_bottom = None
+    for t in items:
+        if top < t.yc < bottom:
+            continue
+        if sum(1 for a, b in gaps if t.x0 < a - em and t.x1 > b + em) < 2:
+            continue
+        if any(u is not t and min(u.y1, t.y1) - max(u.y0, t.y0) > 0.5 * min(u.h, t.h) for u in items):
+            continue  # other columns' lines beside it: OCR merged lines of one row
+        if t.yc <= top:
+            cut_top = t.y1 if cut_top is None else max(cut_top, t.y1)
+        else:
+            cut_bottom = t.y0 if cut_bottom is None else min(cut_bottom, t.y0)
+    return cut_top, cut_bottom
 
 
 def xy_cut(items: list[Item], em: float | None = None, depth: int = 0) -> list[list[Item]]:
@@ -273,6 +341,17 @@ def xy_cut(items: list[Item], em: float | None = None, depth: int = 0) -> list[l
     if len(items) <= 1 or depth > 40:
         return [items] if items else []
     em = em or _em(items)
+    cut_top, cut_bottom = _band_lines(items, em)
+    if cut_top is not None or cut_bottom is not None:
+        lo = cut_top if cut_top is not None else float("-inf")
+        hi = cut_bottom if cut_bottom is not None else float("inf")
+        slabs = [[t for t in items if t.yc <= lo], [t for t in items if lo < t.yc < hi],
+                 [t for t in items if t.yc >= hi]]
+        if all(len(sl) < len(items) for sl in slabs):
+            out = []
+            for sl in slabs:
+                out.extend(xy_cut(sl, em, depth + 1))
+            return out
     parts = _vertical_split(items, em)
     if parts:
         out = []
@@ -289,8 +368,10 @@ def xy_cut(items: list[Item], em: float | None = None, depth: int = 0) -> list[l
         end = max(end, b)
     if not all_gaps:
         return [items]
-    sizes = sorted(b - a for a, b in all_gaps)
-    median = sizes[len(sizes) // 2]
+    # wider than the line spacing: the median of the gaps that can be line spacing (on a
+    # page of staggered columns the only full-width gaps are the wide ones around titles)
+    sizes = sorted(b - a for a, b in all_gaps if b - a < 1.2 * em)
+    median = sizes[len(sizes) // 2] if sizes else 0.0
     threshold = max(0.8 * em, 1.5 * median) if len(sizes) >= 3 else 0.8 * em
     cuts = [g for g in all_gaps if g[1] - g[0] > threshold]
     if not cuts:

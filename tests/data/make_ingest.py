@@ -228,3 +228,91 @@ def synthetic_paragraphs(n: int, seed: int = 0) -> list[str]:
                          f"{who}{rng.randint(20, 2000)}{unit}{rng.choice(_TAILS)}")
         out.append("".join(sents))
     return out
+
+
+def newspaper_page(seed: int = 0, dpi: int = 200, size_pt: float = 10.0, columns: tuple[int, int] = (5, 3),
+                   box: bool = True):
+    """A newspaper-like page image and its text in reading order.
+
+    A headline band spanning all columns, then ``columns[0]`` columns of running text with
+    narrow gutters (about 1 em) that flows from column to column, then a second region with
+    its own headline spanning it and ``columns[1]`` wider columns (its last column boxed
+    when ``box``), then an imprint line across the foot of the page. Returns
+    ``(PIL image, truth, lines)``: the truth is the text in reading order (headline, each
+    column top to bottom, left to right, region by region, the imprint), ``lines`` the drawn
+    lines as ``(x0, y0, x1, y1, text, size)`` in pixels."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font_path = cjk_font_path()
+    if font_path is None:
+        raise RuntimeError("no CJK font installed (apt-get install fonts-wqy-microhei)")
+    rng = random.Random(seed)
+    px = dpi / 25.4
+    W = int(210 * px)
+    size = int(size_pt * dpi / 72)
+    font = ImageFont.truetype(font_path, size)
+    hfont = ImageFont.truetype(font_path, int(size * 2.4))
+    h2font = ImageFont.truetype(font_path, int(size * 1.6))
+    margin = int(15 * px)
+    gutter = size  # about one em
+    lead = int(size * 1.45)
+
+    def wrap(paras: list[str], width: float) -> list[str]:
+        lines = []
+        for p in paras:
+            cur = "\u3000\u3000"
+            for ch in p:
+                if font.getlength(cur + ch) > width:
+                    lines.append(cur)
+                    cur = ch
+                else:
+                    cur += ch
+            lines.append(cur)
+        return lines
+
+    headline = "基层工会扎实推进职工技能提升行动"
+    heads2 = ["困难职工帮扶工作走深走实", "民主管理制度持续完善", "职工文化生活丰富多彩"]
+    head2 = heads2[seed % len(heads2)]
+    region_rows = [14, 12]
+    H = margin * 2 + int(size * 4) + lead * region_rows[0] + int(size * 3.5) + lead * region_rows[1] + 3 * size
+    img = Image.new("L", (W, H), 255)
+    d = ImageDraw.Draw(img)
+    truth: list[str] = []
+    drawn: list[tuple] = []
+
+    def draw(x, y, text, f):
+        d.text((x, y), text, font=f, fill=0)
+        drawn.append((x, y, x + f.getlength(text), y + f.size, text, f.size))
+
+    y = margin
+    tw = hfont.getlength(headline)
+    draw((W - tw) / 2, y, headline, hfont)
+    truth.append(headline)
+    y += int(size * 4)
+    for region, ncol in enumerate(columns):
+        rows = region_rows[region]
+        if region:
+            d.line([(margin, y - int(size * 0.6)), (W - margin, y - int(size * 0.6))], fill=0, width=2)
+            draw(margin, y, head2, h2font)
+            truth.append(head2)
+            y += int(size * 2.6)
+        col_w = (W - 2 * margin - (ncol - 1) * gutter) / ncol
+        # enough text to fill the region, then cut at the last full line
+        paras = synthetic_paragraphs(ncol * 3, seed=rng.randint(0, 10**6))
+        lines = wrap(paras, col_w - (size if box and region else 0))[: ncol * rows]
+        for c in range(ncol):
+            x = margin + c * (col_w + gutter)
+            col_lines = lines[c * rows:(c + 1) * rows]
+            inset = 0
+            if box and region and c == ncol - 1:
+                inset = size // 2
+                d.rectangle([x - 2, y - inset, x + col_w + 2, y + rows * lead + inset // 2], outline=0, width=2)
+            for li, line in enumerate(col_lines):
+                draw(x + inset, y + li * lead, line, font)
+            truth.append("".join(col_lines))
+        y += rows * lead + int(size * 1.5)
+    imprint = "主办：滨江区总工会　地址：滨江区工人路18号　邮政编码：310051　本版编辑：王丽　校对：陈晨"
+    d.line([(margin, y - int(size * 0.5)), (W - margin, y - int(size * 0.5))], fill=0, width=1)
+    draw(margin, y, imprint, font)
+    truth.append(imprint)
+    return img, "\n".join(truth), drawn
