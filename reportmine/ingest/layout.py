@@ -235,7 +235,35 @@ def _soft_gaps(items: list[Item], em: float) -> list[tuple[float, float]]:
             k = j
         else:
             k += 1
-    return gaps
+    return sorted(gaps + _edge_gaps(items, em, gaps, allow))
+
+
+def _edge_gaps(items: list[Item], em: float, gaps: list[tuple[float, float]], allow: int) -> list[tuple[float, float]]:
+    """Gutters too narrow to show as white (dense newsprint, OCR boxes touching): many
+    lines start at one x, many others end just before it, and only a few cross it."""
+    n_min = max(4, int(0.1 * len(items)))
+    if len(items) < 2 * n_min:
+        return []
+    starts = sorted(t.x0 for t in items)
+    clusters: list[list[float]] = []
+    for x in starts:
+        if clusters and x - clusters[-1][-1] <= 0.4 * em:
+            clusters[-1].append(x)
+        else:
+            clusters.append([x])
+    lo_x = starts[0]
+    out = []
+    for c in clusters:
+        if len(c) < n_min:
+            continue
+        cx = statistics.median(c)
+        if cx - lo_x < 4 * em or any(a - em <= cx <= b + em for a, b in gaps + out):
+            continue
+        crossing = sum(1 for t in items if t.x0 < cx - em and t.x1 > cx + em)
+        ends = sum(1 for t in items if cx - 1.5 * em <= t.x1 <= cx + 0.5 * em)
+        if crossing <= allow and crossing <= 0.3 * len(c) and ends >= n_min:
+            out.append((cx - 0.3 * em, cx - 0.05 * em))
+    return out
 
 
 def _split_index(text: str, frac: float) -> int:
@@ -311,28 +339,29 @@ def _vertical_split(items: list[Item], em: float) -> list[list[Item]] | None:
     return None
 
 
-def _band_lines(items: list[Item], em: float) -> tuple[float | None, float | None]:
-    """Lines at the very top or bottom of the region crossing two or more gutters well
-    into the columns on both sides (a footer, an imprint line, a title), not two lines OCR
-    merged: the heights above / below which they lie (None where there are none)."""
+def _band_lines(items: list[Item], em: float) -> list[float]:
+    """Heights at which to cut the region into slabs around lines that run across its
+    columns: a title in larger type, or a footer / imprint line at the very top or bottom
+    crossing two gutters or more. Such a line is alone in its row; two lines OCR merged
+    across a gutter have the other columns' lines beside them."""
     gaps = _soft_gaps(items, em)
-    if len(gaps) < 2:
-        return None, None
+    if not gaps:
+        return []
     top = min(t.y1 for t in items)
     bottom = max(t.y0 for t in items)
-    cut_top = cut_bottom = None
+    cuts: list[float] = []
     for t in items:
-        if top < t.yc < bottom:
+        crossed = sum(1 for a, b in gaps if t.x0 < a - em and t.x1 > b + em)
+        if not crossed:
             continue
-        if sum(1 for a, b in gaps if t.x0 < a - em and t.x1 > b + em) < 2:
+        title = t.size > 1.15 * em and len(t.text.strip()) >= 2
+        edge = crossed >= 2 and not (top < t.yc < bottom)
+        if not (title or edge):
             continue
-        if any(u is not t and min(u.y1, t.y1) - max(u.y0, t.y0) > 0.5 * min(u.h, t.h) for u in items):
-            continue  # other columns' lines beside it: OCR merged lines of one row
-        if t.yc <= top:
-            cut_top = t.y1 if cut_top is None else max(cut_top, t.y1)
-        else:
-            cut_bottom = t.y0 if cut_bottom is None else min(cut_bottom, t.y0)
-    return cut_top, cut_bottom
+        if any(u is not t and min(u.y1, t.y1) - max(u.y0, t.y0) > 0.3 * min(u.h, t.h) for u in items):
+            continue
+        cuts.extend((t.y0, t.y1))
+    return sorted(cuts)
 
 
 def xy_cut(items: list[Item], em: float | None = None, depth: int = 0) -> list[list[Item]]:
@@ -341,13 +370,13 @@ def xy_cut(items: list[Item], em: float | None = None, depth: int = 0) -> list[l
     if len(items) <= 1 or depth > 40:
         return [items] if items else []
     em = em or _em(items)
-    cut_top, cut_bottom = _band_lines(items, em)
-    if cut_top is not None or cut_bottom is not None:
-        lo = cut_top if cut_top is not None else float("-inf")
-        hi = cut_bottom if cut_bottom is not None else float("inf")
-        slabs = [[t for t in items if t.yc <= lo], [t for t in items if lo < t.yc < hi],
-                 [t for t in items if t.yc >= hi]]
-        if all(len(sl) < len(items) for sl in slabs):
+    ys = _band_lines(items, em)
+    if ys:
+        slabs: list[list[Item]] = [[] for _ in range(len(ys) + 1)]
+        for t in items:
+            slabs[sum(1 for y in ys if y <= t.yc)].append(t)
+        slabs = [sl for sl in slabs if sl]
+        if len(slabs) > 1:
             out = []
             for sl in slabs:
                 out.extend(xy_cut(sl, em, depth + 1))
