@@ -149,3 +149,26 @@ def test_newspaper_page_image_is_read_in_order():
     img.save(buf, format="PNG")
     doc = normalize(read_bytes(buf.getvalue(), "newspaper.png"))
     assert cer(doc.text, truth) <= 0.03
+
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "real"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["r13.jpg", "r14.jpg"])
+def test_real_newspaper_columns_are_not_read_as_table_rows(name):
+    """Newspaper front pages (../shared/corpus/real): lines of neighbouring columns must
+    not come out joined into one "table row" of prose cells."""
+    path = REAL / name
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    doc = read_bytes(path.read_bytes(), name)
+    blocks = [b for p in doc.pages for b in p.blocks]
+    text_chars = sum(len(b.text) for b in blocks)
+    assert text_chars > 3000
+
+    def prose(cell: str) -> bool:
+        return len(cell) >= 8 and sum(ch.isdigit() for ch in cell) < 0.3 * len(cell)
+
+    joined = [b for b in blocks if b.kind == "table" and sum(map(prose, b.text.split("｜"))) >= 2]
+    assert sum(len(b.text) for b in joined) <= 0.03 * text_chars

@@ -125,6 +125,13 @@ def _make_item(chars: list[tuple]) -> Item:
 def _rows(items: list[Item]) -> list[list[Item]]:
     """Group items whose vertical centres agree into rows, each sorted left to right."""
     rows: list[list[Item]] = []
+    # a box of vertical writing (a headline set down the page) is a row of its own: its
+    # height would otherwise pull the lines beside it into one row
+    tall = [t for t in items if t.h > 2.5 * max(t.w, 1e-6) and len(t.text.strip()) >= 2]
+    if tall:
+        ids = {id(t) for t in tall}
+        rest = _rows([t for t in items if id(t) not in ids])
+        return sorted(rest + [[t] for t in tall], key=lambda r: min(t.yc for t in r))
     for it in sorted(items, key=lambda t: t.yc):
         if rows:
             r = rows[-1]
