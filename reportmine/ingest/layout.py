@@ -127,7 +127,10 @@ def _rows(items: list[Item]) -> list[list[Item]]:
     rows: list[list[Item]] = []
     # a box of vertical writing (a headline set down the page) is a row of its own: its
     # height would otherwise pull the lines beside it into one row
-    tall = [t for t in items if t.h > 2.5 * max(t.w, 1e-6) and len(t.text.strip()) >= 2]
+    tall = [t for t in items if t.h > 2.5 * max(t.w, 1e-6) and len(t.text.strip()) >= 4]
+    if tall:
+        line_h = statistics.median(t.h for t in items)
+        tall = [t for t in tall if t.h > 6 * line_h]
     if tall:
         ids = {id(t) for t in tall}
         rest = _rows([t for t in items if id(t) not in ids])
