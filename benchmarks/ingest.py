@@ -9,8 +9,9 @@ Measures
     pypdfium2 ``get_text_range`` (generated two-column pages, and ../shared r01.pdf if present);
   * CER on two-column PDFs generated from known text and drawn right column first;
   * OCR seconds per A4 page and CER for a clean 200-dpi render and a degraded 150-dpi scan
-    (rotation 1.5-3°, blur, noise, JPEG 60; 12pt and 9pt type): reportmine vs plain RapidOCR
-    (its lines in output order);
+    (rotation 1.5-3°, blur, noise, JPEG 60; 12pt and 9pt type), and for two newspaper-like
+    pages (headline band, 5 then 3 columns with narrow gutters; reading order counts):
+    reportmine vs plain RapidOCR (its lines in output order);
   * peak memory of a one-page OCR run (a child process).
 CER is computed as ``../shared/tools/rmscore.py cer`` does: NFKC, whitespace removed,
 Levenshtein distance / length of the truth.
@@ -184,6 +185,21 @@ def bench_ocr(report: dict):
             rows.append(row)
             print(f"  {row['page']:28} reportmine {row['reportmine_s']:5.2f} s CER {row['reportmine_cer']:.4f}   "
                   f"plain RapidOCR {row['rapidocr_s']:5.2f} s CER {row['rapidocr_cer']:.4f}  ({row['chars']} chars)")
+    # newspaper-like pages (issue #4): a headline band, 5 columns with 1-em gutters, a second
+    # region of 3 columns with its own title and a boxed column, an imprint line
+    for seed in (0, 1):
+        img, truth, _lines = mk.newspaper_page(seed=seed)
+        buf = io.BytesIO()
+        img.save(buf, format="PNG")
+        blob = buf.getvalue()
+        text, t_ours = timed(ours_text, blob, "page.png")
+        plain, t_plain = timed(plain_rapidocr, blob)
+        row = {"page": f"newspaper 5+3 columns s{seed}", "reportmine_s": round(t_ours, 2),
+               "reportmine_cer": round(cer(text, truth), 4), "rapidocr_s": round(t_plain, 2),
+               "rapidocr_cer": round(cer(plain, truth), 4), "chars": len(norm(truth))}
+        rows.append(row)
+        print(f"  {row['page']:28} reportmine {row['reportmine_s']:5.2f} s CER {row['reportmine_cer']:.4f}   "
+              f"plain RapidOCR {row['rapidocr_s']:5.2f} s CER {row['rapidocr_cer']:.4f}  ({row['chars']} chars)")
     report["ocr"] = rows
     # peak memory of a one-page OCR run, measured in a fresh process
     img, _truth = _a4_page(200, 7)
