@@ -26,7 +26,6 @@ import resource
 import subprocess
 import sys
 import time
-import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,25 +40,8 @@ from reportmine.text.normalize import normalize  # noqa: E402
 SHARED = ROOT.parent / "shared"
 
 
-def norm(s: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKC", s) if not ch.isspace())
-
-
-def levenshtein(a: str, b: str) -> int:
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
-def cer(got: str, truth: str) -> float:
-    t = norm(truth)
-    return levenshtein(norm(got), t) / max(1, len(t))
+cer = mk.cer  # as ../shared/tools/rmscore.py cer computes it
+norm = mk.cer_norm
 
 
 def ours_text(data: bytes, name: str) -> str:

@@ -2,7 +2,6 @@
 
 import io
 import sys
-import unicodedata
 from pathlib import Path
 
 import pytest
@@ -17,19 +16,8 @@ from reportmine.text.normalize import normalize  # noqa: E402
 REAL = Path(__file__).parents[1].parent / "shared" / "corpus" / "real"
 
 
-def _norm(s: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKC", s) if not ch.isspace())
-
-
-def cer(got: str, truth: str) -> float:
-    a, b = _norm(got), _norm(truth)
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1] / max(1, len(b))
+cer = mk.cer
+_norm = mk.cer_norm
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import random
+import unicodedata
 from pathlib import Path
 
 TITLE = "滨江区机械制造公司工会2024年度工作总结"
@@ -29,6 +30,25 @@ TABLE = [
     ["职工人数", "1180", "1236"],
     ["慰问户数", "55", "63"],
 ]
+
+
+def cer_norm(s: str) -> str:
+    """Text as ``../shared/tools/rmscore.py cer`` compares it: NFKC, no whitespace."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", s) if not ch.isspace())
+
+
+def cer(got: str, truth: str) -> float:
+    """Character error rate of ``got`` against ``truth``: Levenshtein distance / truth length."""
+    a, b = cer_norm(got), cer_norm(truth)
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1] / max(1, len(cer_norm(truth)))
 
 
 def truth_text(paragraphs=PARAGRAPHS, title=TITLE) -> str:
