@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from reportmine.document import Document
-from reportmine.ingest import ReadOptions, read_bytes, read_document
+from reportmine.ingest import ReadOptions, file_bytes, read_bytes
 from reportmine.sections import find_sections
 from reportmine.text.normalize import normalize
 from reportmine.text.segment import segment
@@ -57,12 +57,8 @@ def run(doc: Document, stages: tuple[str, ...] | list[str] = DEFAULT_STAGES) -> 
 def process_path(path: str | Path, options: ReadOptions | None = None, name: str | None = None,
                  stages: tuple[str, ...] | list[str] = DEFAULT_STAGES) -> Document:
     """Read a file and run every stage; raises ``ReadError`` naming the file."""
-    doc = run(read_document(path, options, name=name), stages)
-    if doc.kind in ("pdf", "scanned_pdf") and "facts" in stages:
-        from reportmine.geometry import refine_pdf_boxes
-
-        doc = refine_pdf_boxes(doc, Path(path).read_bytes())
-    return doc
+    name = name or str(path)
+    return process_bytes(file_bytes(path, name), name, options, stages)
 
 
 def process_bytes(data: bytes, name: str, options: ReadOptions | None = None,

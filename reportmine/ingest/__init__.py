@@ -32,7 +32,7 @@ _BINARY_EXTENSIONS = {".pdf", ".doc", ".docx", ".jpg", ".jpeg", ".png", ".tif", 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
-__all__ = ["read_document", "read_bytes", "ReadError", "UnsupportedFormat", "ReadOptions", "sniff"]
+__all__ = ["file_bytes", "read_document", "read_bytes", "ReadError", "UnsupportedFormat", "ReadOptions", "sniff"]
 
 
 def read_bytes(data: bytes, name: str, options: ReadOptions | None = None) -> Document:
@@ -68,15 +68,19 @@ def read_bytes(data: bytes, name: str, options: ReadOptions | None = None) -> Do
     )
 
 
-def read_document(path: str | Path, options: ReadOptions | None = None, name: str | None = None) -> Document:
-    path = Path(path)
+def file_bytes(path: str | Path, name: str | None = None) -> bytes:
+    """A file's bytes, or a ``ReadError`` naming it and why it cannot be read."""
     name = name or str(path)
     try:
-        data = path.read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise ReadError(name, "no such file")
     except IsADirectoryError:
         raise ReadError(name, "is a directory")
     except PermissionError:
         raise ReadError(name, "permission denied")
-    return read_bytes(data, name, options)
+
+
+def read_document(path: str | Path, options: ReadOptions | None = None, name: str | None = None) -> Document:
+    name = name or str(path)
+    return read_bytes(file_bytes(path, name), name, options)
