@@ -120,11 +120,12 @@ class ParagraphRow(Base):
 class FactRow(Base):
     __tablename__ = "facts"
     __table_args__ = (
-        # covering indexes for the filters and groupings the API offers (migration 0003)
-        Index("ix_facts_category_org", "tenant", "category", "org_id", "year", "unit", "value"),
-        Index("ix_facts_category_year", "tenant", "category", "year", "unit", "value"),
-        Index("ix_facts_metric_unit", "tenant", "metric_id", "unit", "value"),
-        Index("ix_facts_org_year", "tenant", "org_id", "year", "unit", "value"),
+        # covering indexes for the filters and groupings the API offers (migration 0003);
+        # paragraph_id last, for the keyword check of ``q`` beside other filters (0007)
+        Index("ix_facts_category_org", "tenant", "category", "org_id", "year", "unit", "value", "paragraph_id"),
+        Index("ix_facts_category_year", "tenant", "category", "year", "unit", "value", "paragraph_id"),
+        Index("ix_facts_metric_unit", "tenant", "metric_id", "unit", "value", "paragraph_id"),
+        Index("ix_facts_org_year", "tenant", "org_id", "year", "unit", "value", "paragraph_id"),
         Index("ix_facts_year_unit", "tenant", "year", "unit", "value"),
         Index("ix_facts_unit_value", "tenant", "unit", "value"),
         Index("ix_facts_tenant_owner", "tenant", "owner_org"),
