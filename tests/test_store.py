@@ -246,3 +246,43 @@ def test_delete_removes_document_and_index(filled, samples):
     assert filled.delete_document(doc_id, Scope())
     assert filled.search("创新工作室") == []
     assert filled.query_facts({"document": samples[2].sha256})["total"] == 0
+
+
+def test_id_pages_are_the_same_for_dense_and_sparse_matches(store):
+    """A page in id order comes from a walk of the table when matches are dense and from a
+    sort of the index's matches when they are sparse (under 1 % of the facts): both give
+    the matching facts in id order, page after page, with the exact total."""
+    docs = []
+    for i in range(30):
+        org = "海淀区第一医院" if i == 7 else f"朝阳区第{i}小学"
+        year = 2021 + i % 3
+        facts = [{"surface": f"{10 + i * 10 + k}人", "value": 10 + i * 10 + k, "unit": "人", "paragraph": 0,
+                  "metric": "参训职工"} for k in range(5)]
+        facts += [{"surface": f"{k + 1}次", "value": k + 1, "unit": "次", "paragraph": 1, "metric": "职代会"}
+                  for k in range(6)]
+        text0 = "培训职工" + "、".join(f["surface"] for f in facts[:5]) + "。"
+        text1 = "召开会议" + "、".join(f["surface"] for f in facts[5:]) + "。"
+        docs.append(make_doc([(text0, "training"), (text1, "democratic_management")], facts,
+                             source=f"d{i}.txt", org=org, year=year))
+    for d in docs:
+        store.add_document(d, "default")
+    everything = store.query_facts({}, limit=1000)["items"]
+    assert len(everything) == 330 and [f["id"] for f in everything] == sorted(f["id"] for f in everything)
+    cases = [({"unit": "次"}, lambda f: f["unit"] == "次"),  # dense: 180 of 330
+             ({"org": "海淀区第一医院", "unit": "人"}, lambda f: f["org"] == "海淀区第一医院" and f["unit"] == "人"),
+             ({"value__gte": 303}, lambda f: f["value"] >= 303),  # sparse: 2 of 330
+             ({"org": "海淀区第一医院", "value__gte": 84}, lambda f: f["org"] == "海淀区第一医院" and f["value"] >= 84),
+             ({"year": 2022, "category": "training"}, lambda f: f["year"] == 2022 and f["category"] == "training")]
+    for filters, pred in cases:
+        want = [f["id"] for f in everything if pred(f)]
+        assert want, filters
+        for limit in (1, 3, 50):
+            got, offset = [], 0
+            while True:
+                page = store.query_facts(filters, limit=limit, offset=offset)
+                assert page["total"] == len(want), filters
+                if not page["items"]:
+                    break
+                got += [f["id"] for f in page["items"]]
+                offset += limit
+            assert got == want, (filters, limit)

@@ -515,7 +515,10 @@ class Store:
             # ids first (from a covering index), then the rows of just that page
             # (and the total in the same pass: a window count, so the filter runs once)
             total = None
-            if count and limit > 0:
+            if (count and limit > 0 and self.dialect == "sqlite" and (sort or "id") == "id"
+                    and not any(k == "q" and v not in (None, "", []) for k, v in filters.items())):
+                page_ids, total = self._sqlite_id_page(s, conds, filters, limit, offset)
+            elif count and limit > 0:
                 order = self._order(sort)
                 if self.dialect == "postgresql" and (sort or "id") == "id" and any(
                         v not in (None, "", []) for v in filters.values()):
@@ -542,10 +545,40 @@ class Store:
                 out["facets"] = {name: self._facet(s, conds, name, filters) for name in facets}
             return out
 
+    def _sqlite_id_page(self, s: Session, conds: list, filters: Mapping[str, Any], limit: int,
+                        offset: int) -> tuple[list[int], int]:
+        """One page of fact ids in id order and the exact total, on SQLite, for filters the
+        covering indexes answer. The count comes from the index alone (a window count
+        copied every match into a temporary table first: 2,000,000 facts 693 → 86 ms); the
+        page then walks the table in id order when matches are dense (the first page is
+        found within a few thousand rows) and sorts the matches from the index when they
+        are sparse (walking the table would read most of it)."""
+        total = s.scalar(self._hint(select(func.count()).select_from(FactRow).where(*conds), filters)) or 0
+        if total <= offset:
+            return [], total
+        stmt = select(FactRow.id).where(*conds).order_by(FactRow.id).limit(limit).offset(offset)
+        top = s.scalar(select(func.max(FactRow.id))) or 0
+        if total * 100 >= top:  # at least 1 % of the facts match
+            stmt = stmt.with_hint(FactRow, "NOT INDEXED", "sqlite")
+        else:
+            stmt = self._hint(stmt, filters)
+        return list(s.scalars(stmt)), total
+
     def _facet(self, s: Session, conds: list, name: str, filters: Mapping[str, Any], size: int = 30) -> list[dict]:
-        col = getattr(FactRow, name)
         n = func.count().label("n")
-        rows = s.execute(self._hint(select(col, n).where(*conds).group_by(col), filters)).all()
+        if name == "org":
+            # counted by org id (in the covering indexes), named afterwards: grouping by the
+            # name read every fact's row (category=training at 100,000 documents: 645 → 55 ms)
+            counts = s.execute(self._hint(select(FactRow.org_id, n).where(*conds).group_by(FactRow.org_id),
+                                          filters)).all()
+            ids = [i for i, _ in counts if i is not None]
+            names: dict[int, str] = {}
+            for k in range(0, len(ids), 5000):
+                names.update(s.execute(select(Org.id, Org.name).where(Org.id.in_(ids[k:k + 5000]))).all())
+            rows = [(names.get(i) if i is not None else None, c) for i, c in counts]
+        else:
+            col = getattr(FactRow, name)
+            rows = s.execute(self._hint(select(col, n).where(*conds).group_by(col), filters)).all()
         rows = sorted(rows, key=lambda r: (-r[1], r[0] is not None, "" if r[0] is None else str(r[0])))
         return [{"value": v, "count": c} for v, c in rows[:size]]
 
