@@ -515,9 +515,9 @@ class Store:
             # ids first (from a covering index), then the rows of just that page
             # (and the total in the same pass: a window count, so the filter runs once)
             total = None
-            if (count and limit > 0 and self.dialect == "sqlite" and (sort or "id") == "id"
+            if (count and limit > 0 and (sort or "id") == "id"
                     and not any(k == "q" and v not in (None, "", []) for k, v in filters.items())):
-                page_ids, total = self._sqlite_id_page(s, conds, filters, limit, offset)
+                page_ids, total = self._id_page(s, conds, filters, limit, offset)
             elif count and limit > 0:
                 order = self._order(sort)
                 if self.dialect == "postgresql" and (sort or "id") == "id" and any(
@@ -545,23 +545,25 @@ class Store:
                 out["facets"] = {name: self._facet(s, conds, name, filters) for name in facets}
             return out
 
-    def _sqlite_id_page(self, s: Session, conds: list, filters: Mapping[str, Any], limit: int,
-                        offset: int) -> tuple[list[int], int]:
-        """One page of fact ids in id order and the exact total, on SQLite, for filters the
-        covering indexes answer. The count comes from the index alone (a window count
-        copied every match into a temporary table first: 2,000,000 facts 693 → 86 ms); the
-        page then walks the table in id order when matches are dense (the first page is
-        found within a few thousand rows) and sorts the matches from the index when they
-        are sparse (walking the table would read most of it)."""
+    def _id_page(self, s: Session, conds: list, filters: Mapping[str, Any], limit: int,
+                 offset: int) -> tuple[list[int], int]:
+        """One page of fact ids in id order and the exact total, for filters the covering
+        indexes answer. The count comes from the index alone (a window count copied every
+        match into a temporary table first: 2,000,000 facts 693 → 86 ms on SQLite, 772 →
+        78 ms on PostgreSQL); the page then walks the primary key when matches are dense
+        (the first page is found within a few thousand rows) and sorts the matches from the
+        index when they are sparse (walking the primary key would read most of the table)."""
         total = s.scalar(self._hint(select(func.count()).select_from(FactRow).where(*conds), filters)) or 0
         if total <= offset:
             return [], total
-        stmt = select(FactRow.id).where(*conds).order_by(FactRow.id).limit(limit).offset(offset)
         top = s.scalar(select(func.max(FactRow.id))) or 0
-        if total * 100 >= top:  # at least 1 % of the facts match
-            stmt = stmt.with_hint(FactRow, "NOT INDEXED", "sqlite")
+        dense = total * 100 >= top  # at least 1 % of the facts match
+        stmt = select(FactRow.id).where(*conds).limit(limit).offset(offset)
+        if self.dialect == "sqlite":
+            stmt = stmt.order_by(FactRow.id)
+            stmt = stmt.with_hint(FactRow, "NOT INDEXED", "sqlite") if dense else self._hint(stmt, filters)
         else:
-            stmt = self._hint(stmt, filters)
+            stmt = stmt.order_by(FactRow.id if dense else FactRow.id + 0)
         return list(s.scalars(stmt)), total
 
     def _facet(self, s: Session, conds: list, name: str, filters: Mapping[str, Any], size: int = 30) -> list[dict]:
