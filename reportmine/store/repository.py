@@ -512,8 +512,9 @@ class Store:
                 raise QueryError(f"unknown facet {f!r}; one of {', '.join(FACET_FIELDS)}")
         filters = filters or {}
         with self.read() as s:
-            # ids first (from a covering index), then the rows of just that page
-            # (and the total in the same pass: a window count, so the filter runs once)
+            # ids first (from a covering index), then the rows of just that page. The total:
+            # in id order without a keyword, a count over the index (``_id_page``); otherwise
+            # a window count in the same pass, so an expensive filter (the q check) runs once
             total = None
             if (count and limit > 0 and (sort or "id") == "id"
                     and not any(k == "q" and v not in (None, "", []) for k, v in filters.items())):
