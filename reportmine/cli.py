@@ -61,37 +61,55 @@ def extract(
 @app.command()
 def classify(
     model: Optional[Path] = typer.Option(None, help="Model directory (default: the shipped model)."),
-    batch: int = typer.Option(256, help="Paragraphs per batch."),
+    context: bool = typer.Option(
+        True, "--context/--no-context",
+        help="Read the lines as paragraphs of documents in their order (an optional \"doc\" key per line "
+             "names the document) and let neighbours inform short fragments; --no-context classifies each "
+             "line alone."),
+    batch: int = typer.Option(20000, help="Paragraphs per batch (context never crosses a batch)."),
 ):
-    """Classify paragraphs: JSON Lines {"text": …} on stdin → one prediction per line."""
+    """Classify paragraphs: JSON Lines {"text": …} on stdin → one prediction per line.
+
+    Lines may carry "doc": consecutive lines with the same "doc" are one document. Without it,
+    the lines are one stream whose neighbours count as much as the stream is coherent (a batch
+    of unrelated paragraphs in random order is classified paragraph by paragraph)."""
     import os
 
     if model is not None:
         os.environ["REPORTMINE_MODEL_DIR"] = str(model)
-    from reportmine.classify import get_classifier
+    from reportmine.classify import classify_paragraphs, get_classifier
 
     clf = get_classifier()
-    pending: list[str] = []
+    texts: list[str] = []
+    docs: list = []
     bad = 0
 
     def flush():
-        for pred in clf.predict(pending):
+        keyed = any(d is not None for d in docs)
+        for pred in classify_paragraphs(texts, docs if keyed else None, clf=clf, context=context):
             _emit(pred)
-        pending.clear()
+        texts.clear()
+        docs.clear()
 
     for lineno, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
+        doc = None
         try:
-            text = json.loads(line)["text"]
+            obj = json.loads(line)
+            text = obj["text"]
             if not isinstance(text, str):
                 raise TypeError("text is not a string")
-        except (ValueError, KeyError, TypeError) as exc:
+            doc = obj.get("doc")
+            if doc is not None and not isinstance(doc, (str, int)):
+                raise TypeError("doc is not a string or a number")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             bad += 1
             err.print(f"stdin line {lineno}: not a JSON object with a text field ({exc})", highlight=False)
-            text = ""
-        pending.append(text)
-        if len(pending) >= batch:
+            text, doc = "", None
+        texts.append(text)
+        docs.append(doc)
+        if len(texts) >= max(1, batch):
             flush()
     flush()
     if bad:

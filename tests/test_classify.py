@@ -321,6 +321,9 @@ def test_train_cli_with_corrections_file(tmp_path):
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (tmp_path / "again" / "linear.npz").read_bytes() == (out / "linear.npz").read_bytes()
+    # the context layer is written beside it, loads with it, and is reproducible too
+    assert (tmp_path / "again" / "context.npz").read_bytes() == (out / "context.npz").read_bytes()
+    assert C.load_model(out).context is not None and card["context"]["cv"]["context_fragments_by_document"] > 0
 
 
 def test_decide_uses_one_threshold_per_category():

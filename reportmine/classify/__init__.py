@@ -51,9 +51,12 @@ def load_model(directory: Path):
     manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     kind = manifest.get("kind")
     if kind == "linear":
+        from reportmine.classify.context import ContextModel
         from reportmine.classify.linear import LinearModel
 
-        return LinearModel.load(directory)
+        model = LinearModel.load(directory)
+        model.context = ContextModel.load(directory)  # fitted on this base model's probabilities only
+        return model
     if kind == "charcnn":
         from reportmine.classify.neural import CharCNNClassifier
 
@@ -111,6 +114,24 @@ def predict_proba(clf, texts: list[str]) -> np.ndarray:
     return np.array([[r["scores"].get(c, 0.0) for c in CATEGORIES] for r in rows], dtype=float)
 
 
+def classify_paragraphs(texts: list[str], docs: list | None = None, clf=None, context: bool = True,
+                        known: bool | None = None) -> list[dict]:
+    """``{category, labels, scores}`` per paragraph, reading the paragraphs as streams of
+    documents when the classifier has a context layer (``context.py``).
+
+    ``docs``: a document key per paragraph (consecutive equal keys are one document) or None
+    (the paragraphs are one stream of unknown origin: context is weighted by how coherent the
+    stream is). ``context=False`` classifies each paragraph alone."""
+    clf = clf or get_classifier()
+    probs = predict_proba(clf, texts)
+    ctx = getattr(clf, "context", None) if context else None
+    if ctx is None or not len(probs):
+        return _decide(clf, probs) if len(probs) else []
+    from reportmine.classify.linear import decide
+
+    return decide(ctx.apply(probs, texts, docs, known=known), ctx.threshold)
+
+
 def _decide(clf, probs: np.ndarray) -> list[dict]:
     from reportmine.classify.linear import decide
 
@@ -131,13 +152,22 @@ def section_probabilities(head_probs: np.ndarray | None, body_probs: np.ndarray 
     return np.average(np.vstack(parts), axis=0, weights=weights)
 
 
-def classify_document(doc, nudge: float | None = None):
-    """Fill paragraph and section categories of a Document in place; returns it."""
+def classify_document(doc, nudge: float | None = None, context: bool = False):
+    """Fill paragraph and section categories of a Document in place; returns it.
+
+    Each paragraph is classified alone and then moved toward its section (``nudge``): inside a
+    document the sections are the context. ``context=True`` also reads the paragraphs through
+    the context layer first; measured on the held-out documents and on the seeds through the
+    pipeline (models/MODEL_CARD.md) that was not better than the section nudge alone, so it is
+    off here and on in ``classify_paragraphs``, where no sections are known."""
     clf = get_classifier()
     nudge = SECTION_NUDGE if nudge is None else nudge
     paras = doc.paragraphs
     texts = [doc.text[p.start:p.end] for p in paras]
     probs = predict_proba(clf, texts) if texts else np.zeros((0, len(CATEGORIES)))
+    ctx = getattr(clf, "context", None) if context else None
+    if ctx is not None and len(probs):
+        probs = ctx.apply(probs, texts, docs=None, known=True)
     sections = doc.sections
     sec_probs: list[np.ndarray] = []
     if sections:
@@ -174,7 +204,12 @@ def classify_document(doc, nudge: float | None = None):
         if p.section is not None and 0 <= p.section < len(sec_probs):
             w = 1.0 if p.is_heading else min(max(nudge, 0.0), 1.0)
             final[i] = (1 - w) * probs[i] + w * sec_probs[p.section]
-    rows = _decide(clf, final) if len(final) else []
+    if ctx is not None:
+        from reportmine.classify.linear import decide
+
+        rows = decide(final, ctx.threshold) if len(final) else []
+    else:
+        rows = _decide(clf, final) if len(final) else []
     for p, row in zip(paras, rows):
         p.category = row["category"]
         p.labels = row["labels"]
@@ -182,5 +217,5 @@ def classify_document(doc, nudge: float | None = None):
     return doc
 
 
-__all__ = ["get_classifier", "classify_document", "clear_cache", "load_model", "model_dir", "predict_proba",
+__all__ = ["get_classifier", "classify_document", "classify_paragraphs", "clear_cache", "load_model", "model_dir", "predict_proba",
            "normalize_text", "CATEGORIES"]

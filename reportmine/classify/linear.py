@@ -55,6 +55,7 @@ def decide(probs: np.ndarray, threshold) -> list[dict]:
 
 class LinearModel:
     name = "linear"
+    context = None  # the context layer (context.ContextModel) stored beside it, if any
 
     def __init__(self, vocab: list[str], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
                  platt: np.ndarray, threshold, words: list[str], meta: dict | None = None):
