@@ -162,6 +162,20 @@ def _gate_levels(oof: OutOfFold, seed: int, trials: int = 300) -> dict:
             "adjacency_lo": round(alo, 3), "adjacency_hi": round(alo + 0.1, 3)}
 
 
+def top_calibration_error(P: np.ndarray, Y: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of the top category's probability: how far "0.8" is from
+    being right 80 % of the time, averaged over ten probability bins weighted by their size."""
+    conf = P.max(axis=1)
+    right = Y[np.arange(len(P)), P.argmax(axis=1)].astype(float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    err = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (conf > lo) & (conf <= hi) if lo > 0 else (conf <= hi)
+        if m.any():
+            err += m.sum() / len(P) * abs(right[m].mean() - conf[m].mean())
+    return float(err)
+
+
 def fit_context(oof: OutOfFold, seed: int, base_threshold=None):
     """The context layer, its label thresholds chosen on its own out-of-fold output (a second
     cross-validation over the same document folds), and its cross-validated figures."""
@@ -191,6 +205,8 @@ def fit_context(oof: OutOfFold, seed: int, base_threshold=None):
     gate = _gate_levels(oof, seed)
     bt = base_threshold if base_threshold is not None else 0.5
     figures = {
+        "ece_top_base": round(top_calibration_error(oof.P, oof.Y), 4),
+        "ece_top_context_by_document": round(top_calibration_error(S_doc, oof.Y), 4),
         "base_paragraphs": round(macro_f1(decide(oof.P, bt), oof.Y), 4),
         "context_paragraphs_by_document": round(macro_f1(decide(S_doc, threshold), oof.Y), 4),
         "context_paragraphs_run_together": round(macro_f1(decide(S_cat, threshold), oof.Y), 4),
@@ -383,6 +399,10 @@ def _context_card(card: dict) -> list[str]:
         f"| fragments, context layer, document by document | {cv['context_fragments_by_document']:.3f} |",
         "",
     ]
+    if "ece_top_base" in cv:
+        lines += ["Calibration (expected calibration error of the top category's probability, out-of-fold, real "
+                  f"paragraphs): base model {cv['ece_top_base']:.3f}, context layer document by document "
+                  f"{cv['ece_top_context_by_document']:.3f}.", ""]
     if held:
         lines += [f"On the fixed held-out split (a layer fitted on the training part only): document by document "
                   f"macro-F1 {held['by_document']['macro_f1']:.3f} (top-1 {held['by_document']['top1_in_gold']:.3f}), "
