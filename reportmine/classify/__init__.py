@@ -127,9 +127,8 @@ def classify_paragraphs(texts: list[str], docs: list | None = None, clf=None, co
     ctx = getattr(clf, "context", None) if context else None
     if ctx is None or not len(probs):
         return _decide(clf, probs) if len(probs) else []
-    from reportmine.classify.linear import decide
-
-    return decide(ctx.apply(probs, texts, docs, known=known), ctx.threshold)
+    final, weight = ctx.apply_weighted(probs, texts, docs, known=known)
+    return ctx.decide(final, weight, getattr(clf, "threshold", 0.5))
 
 
 def _decide(clf, probs: np.ndarray) -> list[dict]:

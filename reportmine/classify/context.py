@@ -228,20 +228,41 @@ class ContextModel:
         """Final probabilities. ``docs``: a document key per paragraph (consecutive equal keys
         form a stream) or None (one stream). ``known``: the streams are documents for sure
         (the pipeline) → full context; otherwise each stream is weighted by its coherence."""
+        return self.apply_weighted(P, texts, docs, known)[0]
+
+    def apply_weighted(self, P: np.ndarray, texts: list[str], docs: list | None = None,
+                       known: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``apply`` plus the context weight each paragraph got (0: its own probabilities)."""
         P = np.asarray(P, dtype=float)
+        weight = np.zeros(len(P))
         if len(P) == 0:
-            return P
+            return P, weight
         known = docs is not None if known is None else known
         streams = streams_of(docs, len(P))
         S = self.stacked(P, texts, streams)
         if known:
-            return S
+            return S, np.ones(len(P))
         out = P.copy()
         for idx in streams:
             g = self.gate(P[idx])
             if g > 0:
                 out[idx] = (1 - g) * P[idx] + g * S[idx]
-        return out
+                weight[idx] = g
+        return out, weight
+
+    def decide(self, P: np.ndarray, weight: np.ndarray, base_threshold) -> list[dict]:
+        """Contract rows: a paragraph read with context weight g gets labels at the threshold
+        (1 − g) · base + g · context, so a paragraph read alone is decided as the base model
+        decides it."""
+        from reportmine.classify.linear import decide, thresholds_of
+
+        base = thresholds_of(base_threshold)
+        rows: list[dict | None] = [None] * len(P)
+        for g in np.unique(weight):
+            idx = np.flatnonzero(weight == g)
+            for i, r in zip(idx, decide(P[idx], (1 - g) * base + g * self.threshold)):
+                rows[i] = r
+        return rows  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ persistence
     def save(self, directory: Path) -> Path:

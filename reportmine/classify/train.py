@@ -226,14 +226,12 @@ def heldout_with_context(model, ctx, held: list[data.Example]) -> dict:
     """Held-out documents through the context layer: each document as a stream (as the
     pipeline reads it) and all of them run together with no document keys, gated (as a batch
     sent to ``reportmine classify``)."""
-    from reportmine.classify.linear import decide
-
     texts = [e.text for e in held]
     golds = [e.labels for e in held]
     P = model.predict_proba(texts)
     docs = [e.doc for e in held]
-    by_doc = decide(ctx.apply(P, texts, docs), ctx.threshold)
-    together = decide(ctx.apply(P, texts, None), ctx.threshold)
+    by_doc = ctx.decide(*ctx.apply_weighted(P, texts, docs), model.threshold)
+    together = ctx.decide(*ctx.apply_weighted(P, texts, None), model.threshold)
     return {"by_document": per_class(by_doc, golds), "run_together": per_class(together, golds),
             "gate_run_together": round(ctx.gate(P), 3)}
 
