@@ -11,7 +11,8 @@ Measures
   * OCR seconds per A4 page and CER for a clean 200-dpi render and a degraded 150-dpi scan
     (rotation 1.5-3°, blur, noise, JPEG 60; 12pt and 9pt type), and for two newspaper-like
     pages (headline band, 5 then 3 columns with narrow gutters; reading order counts):
-    reportmine vs plain RapidOCR (its lines in output order);
+    reportmine vs plain RapidOCR (its lines in output order, its float recognizer; which
+    recognizer reportmine used is printed);
   * peak memory of a one-page OCR run (a child process).
 CER is computed as ``../shared/tools/rmscore.py cer`` does: NFKC, whitespace removed,
 Levenshtein distance / length of the truth.
@@ -22,7 +23,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import resource
+import os
 import subprocess
 import sys
 import time
@@ -127,11 +128,30 @@ def _a4_page(dpi: int, seed: int, size_pt: float = 12):
     return img, "\n".join(["某集团公司工会2024年度工作总结", *paras])
 
 
-def plain_rapidocr(image_bytes: bytes) -> str:
-    from reportmine.ingest.ocr import get_engine
+_PLAIN = None
 
-    out = get_engine()(image_bytes)
+
+def plain_rapidocr(image_bytes: bytes) -> str:
+    """RapidOCR called once on the page, with its float recognizer (our arena setting and
+    reduced-size detection, as before the int8 recognizer)."""
+    global _PLAIN
+    from reportmine.ingest import ocr
+
+    if _PLAIN is None:
+        _PLAIN = ocr.new_engine(int8=False)
+    out = _PLAIN(image_bytes)
     return "\n".join(out.txts or [])
+
+
+def recognizer_in_use() -> str:
+    from reportmine.ingest import ocr
+
+    rec = ocr.get_engine()._load_rec_model()
+    if isinstance(rec, ocr.CheckedRecognizer):
+        return (f"int8 {ocr.INT8_REC_MODEL.name}, float re-read of lines under {rec.threshold} "
+                f"(or a character under {rec.char_threshold})")
+    return "float (RapidOCR's model)" + (" - REPORTMINE_OCR_INT8=0" if ocr.INT8_REC_MODEL.is_file() else
+                                         f" - {ocr.INT8_REC_MODEL.name} absent")
 
 
 def bench_ocr(report: dict):
@@ -142,9 +162,12 @@ def bench_ocr(report: dict):
 
     print("== OCR: A4 pages, seconds per page and CER ==")
     get_engine()  # load once, as a worker does
+    report["ocr_recognizer"] = recognizer_in_use()
+    print(f"  reportmine's recognizer: {report['ocr_recognizer']}")
     warm = io.BytesIO()
     mk.page_image(mk.PARAGRAPHS[:1], dpi=100).save(warm, format="PNG")
     read_bytes(warm.getvalue(), "warm.png")
+    plain_rapidocr(warm.getvalue())
     rows = []
     cases = (("clean 200 dpi 12pt", 200, 12, None), ("clean 200 dpi 12pt", 200, 12, None),
              ("degraded 150 dpi 12pt", 150, 12, 1.5), ("degraded 150 dpi 9pt", 150, 9, 2.5),
@@ -183,18 +206,25 @@ def bench_ocr(report: dict):
         print(f"  {row['page']:28} reportmine {row['reportmine_s']:5.2f} s CER {row['reportmine_cer']:.4f}   "
               f"plain RapidOCR {row['rapidocr_s']:5.2f} s CER {row['rapidocr_cer']:.4f}  ({row['chars']} chars)")
     report["ocr"] = rows
-    # peak memory of a one-page OCR run, measured in a fresh process
+    # peak memory of a one-page OCR run, measured in a fresh process,
+    # with the int8 recognizer (and its float re-read) and with the float one alone
     img, _truth = _a4_page(200, 7)
     path = Path("/tmp/reportmine-bench-page.png")
     img.save(path)
+    # VmHWM is the high-water mark of this process's own memory map; ru_maxrss of a child
+    # starts at its parent's size (this benchmark's, several GB by now) when forked
     code = ("import sys; sys.path.insert(0, %r); from reportmine.ingest import read_document; "
-            "read_document(%r)") % (str(ROOT), str(path))
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
-    dt = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    report["ocr_one_page_process"] = {"seconds_cold": round(dt, 2), "peak_rss_mb": round(peak)}
-    print(f"  one-page OCR in a fresh process: {dt:.1f} s including model load, peak RSS {peak:.0f} MB")
+            "read_document(%r); print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
+            ) % (str(ROOT), str(path))
+    report["ocr_one_page_process"] = {}
+    for label, flag in (("default", "1"), ("float only", "0")):
+        t = time.perf_counter()
+        res = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                             env={**os.environ, "REPORTMINE_OCR_INT8": flag})
+        dt = time.perf_counter() - t
+        peak = int(res.stdout.split()[-1]) / 1024
+        report["ocr_one_page_process"][label] = {"seconds_cold": round(dt, 2), "peak_rss_mb": round(peak)}
+        print(f"  one-page OCR in a fresh process ({label}): {dt:.1f} s including model load, peak RSS {peak:.0f} MB")
 
 
 def bench_corpus(report: dict):

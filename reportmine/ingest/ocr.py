@@ -6,6 +6,11 @@ direction classifier, 90°/270° turns from tall line boxes plus a re-read of th
 page, small skew is removed from the line boxes before the reading order is rebuilt, and
 low-resolution pages are upscaled before detection. ``ocr_images`` reads many pages with a
 process pool sized to the cores; the engine is loaded once per process.
+
+Recognition uses the int8 model ``models/ocr/rec_int8.onnx`` when it is there (built by
+``python -m reportmine.ingest.quantize``, model card beside it) and re-reads the lines it is
+unsure of with the float model of the wheel; ``REPORTMINE_OCR_INT8=0`` reads with the float
+model only.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -36,26 +42,139 @@ def cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+INT8_REC_MODEL = Path(__file__).resolve().parents[2] / "models" / "ocr" / "rec_int8.onnx"
+# A line the int8 recognizer reads with a line confidence (mean character probability) below
+# RECHECK_BELOW, or with any character below RECHECK_CHAR_BELOW, is read again by the float
+# model, whose reading replaces the int8 one. Chosen on the lines of real scans
+# (benchmarks/ocr_int8.py, table in models/ocr/README.md): on one half of the pages, the rule
+# re-reading at most 10 % of the line width that left the fewest characters differing from
+# the float model; checked on the other half. Keeping the more confident of the two readings
+# instead left more differences (15 instead of 3, 64 instead of 47): where the two disagree the
+# int8 model is the more confident one in 40 % of the lines, and was wrong where checked.
+RECHECK_BELOW = 0.97
+RECHECK_CHAR_BELOW = 0.5
+
+
+def int8_wanted() -> bool:
+    """The int8 recognizer is used when its file exists, unless REPORTMINE_OCR_INT8=0."""
+    flag = os.environ.get("REPORTMINE_OCR_INT8", "1").strip().lower()
+    return flag not in ("0", "false", "no", "off") and INT8_REC_MODEL.is_file()
+
+
 def get_engine():
-    """The RapidOCR engine of this process, loaded on first use (default models only)."""
+    """The RapidOCR engine of this process, loaded on first use (``new_engine()``)."""
     global _ENGINE
     if _ENGINE is None:
         with _LOCK:
             if _ENGINE is None:
-                from rapidocr import RapidOCR
-
-                # onnxruntime's memory arena: each recognition batch (dozens a page) reuses
-                # the buffers of the last instead of allocating and faulting them in again.
-                # One page ran 5-12 % faster end to end (recognition alone 15 %); peak RSS of
-                # a one-page run went 0.92 -> 1.06 GB. RapidOCR's own config turns it off.
-                params = {"Global.log_level": "warning", "EngineConfig.onnxruntime.enable_cpu_mem_arena": True}
-                if _THREADS:
-                    params["EngineConfig.onnxruntime.intra_op_num_threads"] = _THREADS
-                logging.getLogger("RapidOCR").setLevel(logging.WARNING)
-                engine = RapidOCR(params=params)
-                engine.text_det = _ScaledDetector(engine._load_det_model())
-                _ENGINE = engine
+                _ENGINE = new_engine()
     return _ENGINE
+
+
+def new_engine(int8: bool | None = None, threads: int | None = None):
+    """A RapidOCR engine set up as reportmine reads: memory arena on, detection on a reduced
+    copy of large pages, and (``int8`` None: when ``int8_wanted()``) the int8 recognizer with
+    the float one behind it for unsure lines."""
+    from rapidocr import RapidOCR
+
+    # onnxruntime's memory arena: each recognition batch (dozens a page) reuses
+    # the buffers of the last instead of allocating and faulting them in again.
+    # One page ran 5-12 % faster end to end (recognition alone 15 %); peak RSS of
+    # a one-page run went 0.92 -> 1.06 GB. RapidOCR's own config turns it off.
+    params = {"Global.log_level": "warning", "EngineConfig.onnxruntime.enable_cpu_mem_arena": True}
+    threads = threads or _THREADS
+    if threads:
+        params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
+    logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+    engine = RapidOCR(params=params)
+    engine.text_det = _ScaledDetector(engine._load_det_model())
+    if int8 is None:
+        int8 = int8_wanted()
+    if int8:
+        engine.text_rec = CheckedRecognizer(_recognizer(engine, INT8_REC_MODEL), lambda: _recognizer(engine))
+    return engine
+
+
+def _recognizer(engine, model_path: Path | None = None):
+    """A RapidOCR text recognizer with the engine's settings; the wheel's model unless
+    ``model_path`` is given (its character list is read from the model's metadata)."""
+    import copy
+
+    from rapidocr.ch_ppocr_rec import TextRecognizer
+
+    cfg = copy.deepcopy(engine.cfg.Rec)
+    cfg.engine_cfg = engine.cfg.EngineConfig[cfg.engine_type.value]
+    cfg.font_path = engine.cfg.Global.font_path
+    cfg.model_root_dir = engine.cfg.Global.model_root_dir
+    if model_path is not None:
+        cfg.model_path = str(model_path)
+    return TextRecognizer(cfg)
+
+
+class CheckedRecognizer:
+    """Reads text lines with a fast recognizer and reads again, with an exact one, the lines
+    it is unsure of: line confidence below ``threshold`` or a character below
+    ``char_threshold``. ``keep="exact"`` takes the exact reading of such a line,
+    ``keep="confident"`` the more confident of the two. The exact recognizer is loaded on
+    first need (``load_exact``)."""
+
+    def __init__(self, fast, load_exact: Callable[[], object], threshold: float | None = None,
+                 char_threshold: float | None = None, keep: str = "exact"):
+        if keep not in ("exact", "confident"):
+            raise ValueError(f"keep must be 'exact' or 'confident', not {keep!r}")
+        self.fast = fast
+        self._load_exact = load_exact
+        self._exact = None
+        self._lock = threading.Lock()
+        self.threshold = RECHECK_BELOW if threshold is None else threshold
+        self.char_threshold = RECHECK_CHAR_BELOW if char_threshold is None else char_threshold
+        self.keep = keep
+        self.rechecked = 0  # lines read again (for benchmarks)
+        self.changed = 0  # of which the kept reading has other text
+
+    @property
+    def exact(self):
+        if self._exact is None:
+            with self._lock:
+                if self._exact is None:
+                    self._exact = self._load_exact()
+        return self._exact
+
+    def __getattr__(self, name):  # anything else is the fast recognizer's
+        if name.startswith("__") or name in ("fast", "_exact", "_load_exact", "_lock"):
+            raise AttributeError(name)
+        return getattr(self.fast, name)
+
+    def unsure(self, out) -> list[int]:
+        """Indices of the lines of a fast reading that are to be read again."""
+        lowest = [min(getattr(w, "confs", None) or [0.0]) for w in (out.word_results or ())]
+        if len(lowest) != len(out.scores):
+            lowest = [1.0] * len(out.scores)
+        return [i for i, (s, low) in enumerate(zip(out.scores, lowest))
+                if s < self.threshold or low < self.char_threshold]
+
+    def __call__(self, args):
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        # character probabilities come with the word boxes
+        out = self.fast(TextRecInput(img=args.img, return_word_box=True))
+        if out.txts is None:
+            return out
+        txts, scores = list(out.txts), list(out.scores)
+        words = list(out.word_results)
+        unsure = self.unsure(out)
+        if unsure:
+            imgs = [args.img] if isinstance(args.img, np.ndarray) else args.img
+            again = self.exact(TextRecInput(img=[imgs[i] for i in unsure], return_word_box=args.return_word_box))
+            for k, i in enumerate(unsure):
+                if self.keep == "exact" or again.scores[k] > scores[i]:
+                    self.changed += again.txts[k] != txts[i]
+                    txts[i], scores[i] = again.txts[k], again.scores[k]
+                    words[i] = again.word_results[k] if again.word_results is not None else None
+            self.rechecked += len(unsure)
+        out.txts, out.scores = tuple(txts), tuple(scores)
+        out.word_results = tuple(words) if args.return_word_box else tuple(None for _ in txts)
+        return out
 
 
 DET_MAX_SIDE = 1600  # detection input; recognition still crops from the full image
@@ -216,15 +335,16 @@ def _median_line_height(boxes) -> float:
     return hs[len(hs) // 2] if hs else 0.0
 
 
-def ocr_image(image, upscale: bool = True) -> list[Item]:
-    """OCR one page (PIL image or array) into line fragments in upright page pixels."""
+def ocr_image(image, upscale: bool = True, engine=None) -> list[Item]:
+    """OCR one page (PIL image or array) into line fragments in upright page pixels
+    (``engine``: one from ``new_engine``; the process's own by default)."""
     from PIL import Image
 
     if isinstance(image, Image.Image):
         pil = image.convert("RGB")
     else:
         pil = Image.fromarray(image).convert("RGB")
-    engine = get_engine()
+    engine = engine or get_engine()
     angle = estimate_skew(pil)
     if angle:
         # level the page first: tilted dense lines make detection merge neighbouring lines
