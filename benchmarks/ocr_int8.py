@@ -44,18 +44,6 @@ from reportmine.ingest.quantize import CALIBRATION_SCANS  # noqa: E402
 REAL = ROOT.parent / "shared" / "corpus" / "real"
 
 
-def lev(a: str, b: str) -> int:
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
 def page_text(items, height) -> str:
     return "\n".join(b.text for b in layout_items(items, 1, height))
 
@@ -176,8 +164,8 @@ def compare_pages(pages, fp32, int8, repeats: int, lines: list | None):
         row = {"page": name, "float_s": round(statistics.median(t_f), 2), "int8_s": round(statistics.median(t_i), 2),
                "ratio": round(statistics.median(t_f) / statistics.median(t_i), 2),
                "pair_ratios": [round(a / b, 2) for a, b in zip(t_f, t_i)],
-               "chars": len(ref), "diff_int8": lev(mk.cer_norm(text_raw), ref) / n,
-               "diff_rechecked": lev(mk.cer_norm(text_i), ref) / n, "lines_rechecked": n_lines_rechecked}
+               "chars": len(ref), "diff_int8": mk.levenshtein(mk.cer_norm(text_raw), ref) / n,
+               "diff_rechecked": mk.levenshtein(mk.cer_norm(text_i), ref) / n, "lines_rechecked": n_lines_rechecked}
         if truth is not None:
             row["cer_float"] = round(mk.cer(text_f, truth), 4)
             row["cer_int8"] = round(mk.cer(text_i, truth), 4)
@@ -251,7 +239,7 @@ def line_table(lines, int8_rec, exact_rec):
                     if r["as"] > r["is"]:
                         got["confident"] = r["a"]
                 for k in diff:
-                    diff[k] += lev(got[k], r["f"])
+                    diff[k] += mk.levenshtein(got[k], r["f"])
         return {"rule": list(rule), "lines": n_lines, "lines_reread": re_lines / max(1, n_lines),
                 "width_reread": w_re / max(1e-9, w_all), "diff_chars": diff["exact"],
                 "diff": diff["exact"] / max(1, chars), "diff_chars_confident": diff["confident"], "chars": chars}
@@ -275,7 +263,7 @@ def line_table(lines, int8_rec, exact_rec):
     recs = [r for _n, rs in per_page for r in rs]
     n_diff_lines = sum(1 for r in recs if r["i"] != r["f"])
     again = [r for r in recs if "a" in r]
-    noise = sum(lev(r["a"], r["f"]) for r in again)
+    noise = sum(mk.levenshtein(r["a"], r["f"]) for r in again)
     chars = sum(len(r["f"]) for r in recs)
     print(f"  lines where int8 and float differ: {n_diff_lines} of {len(recs)} ({chars} characters; A "
           f"{table[0]['A']['chars']}, B {table[0]['B']['chars']}); * the rule in use")

@@ -299,3 +299,16 @@ REPORT_B = """丰台区妇幼保健院工会2023年度工作总结
 二、教育培训
 组织岗位练兵活动，培训青年职工260人次。
 """
+
+
+@pytest.fixture
+def fresh_classifier(monkeypatch):
+    """The shipped classifier, loaded afresh: no REPORTMINE_MODEL(_DIR) from the environment
+    and an empty model cache before and after the test."""
+    import reportmine.classify as C
+
+    monkeypatch.delenv("REPORTMINE_MODEL", raising=False)
+    monkeypatch.delenv("REPORTMINE_MODEL_DIR", raising=False)
+    C.clear_cache()
+    yield
+    C.clear_cache()

@@ -29,13 +29,7 @@ needs_gold = pytest.mark.skipif(not (SHARED / "gold").exists() or not (SHARED / 
 shipped = pytest.mark.skipif(not (REPO / "models" / "linear.npz").exists(), reason="no shipped model in models/")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache(monkeypatch):
-    monkeypatch.delenv("REPORTMINE_MODEL", raising=False)
-    monkeypatch.delenv("REPORTMINE_MODEL_DIR", raising=False)
-    C.clear_cache()
-    yield
-    C.clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_classifier")
 
 
 def test_normalize_joins_spaced_newspaper_text_and_converts_traditional():

@@ -41,13 +41,7 @@ TRAINING_DOC = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache(monkeypatch):
-    monkeypatch.delenv("REPORTMINE_MODEL", raising=False)
-    monkeypatch.delenv("REPORTMINE_MODEL_DIR", raising=False)
-    C.clear_cache()
-    yield
-    C.clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_classifier")
 
 
 def test_streams_follow_document_keys_in_order():

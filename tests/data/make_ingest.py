@@ -37,9 +37,8 @@ def cer_norm(s: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", s) if not ch.isspace())
 
 
-def cer(got: str, truth: str) -> float:
-    """Character error rate of ``got`` against ``truth``: Levenshtein distance / truth length."""
-    a, b = cer_norm(got), cer_norm(truth)
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance (insertions, deletions, substitutions) between two strings."""
     if len(a) < len(b):
         a, b = b, a
     prev = list(range(len(b) + 1))
@@ -48,7 +47,12 @@ def cer(got: str, truth: str) -> float:
         for j, cb in enumerate(b, 1):
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
         prev = cur
-    return prev[-1] / max(1, len(cer_norm(truth)))
+    return prev[-1]
+
+
+def cer(got: str, truth: str) -> float:
+    """Character error rate of ``got`` against ``truth``: Levenshtein distance / truth length."""
+    return levenshtein(cer_norm(got), cer_norm(truth)) / max(1, len(cer_norm(truth)))
 
 
 def truth_text(paragraphs=PARAGRAPHS, title=TITLE) -> str:
