@@ -165,9 +165,9 @@ def test_section_nudge_moves_an_ambiguous_paragraph_toward_its_section():
                 ("举办职工趣味运动会和羽毛球比赛，组建书画、摄影兴趣小组。", False, 0)],
                ["四、丰富职工文化生活，开展文体活动"])
     alone = C.get_classifier().predict([body])[0]["scores"]["welfare"]
-    C.classify_document(doc, nudge=0.0)
+    C.classify_document(doc, nudge=0.0, context=False)
     assert doc.paragraphs[1].scores["welfare"] == pytest.approx(alone, abs=1e-4)
-    C.classify_document(doc)  # default nudge toward the section
+    C.classify_document(doc)  # default: context of the document, then the nudge toward the section
     assert doc.paragraphs[1].scores["welfare"] > alone
     assert doc.paragraphs[1].category == "welfare"
 
