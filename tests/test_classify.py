@@ -159,6 +159,25 @@ def test_classify_document_uses_heading_and_section_context():
 
 
 @shipped
+def test_classify_document_reads_a_column_fragment_with_its_neighbours():
+    """The pipeline reads a document's paragraphs through the context layer: a piece cut off by
+    a column break takes the category of the report around it."""
+    doc = _doc([
+        ("市第一医院工会开展“夏送清凉”慰问活动", False, None),
+        ("近日，市第一医院工会走访慰问高温下坚守岗位的后勤、保安和保洁职工，送去绿豆汤、藿香正气水和防暑毛巾等物资。", False, None),
+        ("，做到不漏一人。", False, None),
+        ("工会还在门诊楼一楼设立职工休息点，配备饮水机和微波炉，方便一线职工歇脚、热饭。", False, None),
+    ], [])
+    C.classify_document(doc, context=False)
+    assert doc.paragraphs[2].category != "welfare"  # alone, the fragment says nothing of welfare
+    alone = doc.paragraphs[2].scores["welfare"]
+    C.classify_document(doc)
+    assert doc.paragraphs[2].category == "welfare"
+    assert doc.paragraphs[2].scores["welfare"] > alone + 0.3
+    assert [p.category for p in doc.paragraphs] == ["welfare"] * 4
+
+
+@shipped
 def test_section_nudge_moves_an_ambiguous_paragraph_toward_its_section():
     body = "活动共有120名职工参加，大家纷纷表示收获很大。"
     doc = _doc([("四、丰富职工文化生活，开展文体活动", True, 0), (body, False, 0),
