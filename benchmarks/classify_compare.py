@@ -41,7 +41,7 @@ from reportmine.classify.lexicon import LexiconClassifier  # noqa: E402
 from reportmine.classify.linear import LinearModel, _sigmoid, choose_threshold, decide  # noqa: E402
 from reportmine.classify import classify_paragraphs  # noqa: E402
 from reportmine.classify.context import ContextModel  # noqa: E402
-from reportmine.classify.train import DEFAULT_C, _fitter, fit_context, fit_linear, out_of_fold, per_class  # noqa: E402
+from reportmine.classify.train import BAG, DEFAULT_C, _fitter, fit_context_bag, fit_linear, per_class  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 
@@ -306,7 +306,7 @@ def main() -> None:
     measure("linear, without our written paragraphs", lin_real, time.perf_counter() - t)
 
     t = time.perf_counter()
-    lin = fit_linear(train_part + extra, args.seed, C=DEFAULT_C)
+    lin = fit_linear(train_part + extra, args.seed, C=DEFAULT_C, bag=BAG)
     fit_s = time.perf_counter() - t
     lin_dir = tmp / "linear"
     lin.save(lin_dir)
@@ -317,7 +317,7 @@ def main() -> None:
     # the training part's documents; held-out documents read as documents, the seeds as one
     # stream with no document keys (as rmscore.py sends them), gated by its coherence
     t = time.perf_counter()
-    lin.context = fit_context(out_of_fold(train_part, extra, _fitter("linear"), args.seed), args.seed, lin.threshold)
+    lin.context = fit_context_bag(train_part, extra, _fitter("linear"), args.seed, lin.threshold)
     ctx_fit_s = time.perf_counter() - t
     lin.context.save(lin_dir)
     held_docs = [e.doc for e in held]

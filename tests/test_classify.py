@@ -339,6 +339,32 @@ def test_train_cli_with_corrections_file(tmp_path):
     assert C.load_model(out).context is not None and card["context"]["cv"]["context_fragments_by_document"] > 0
 
 
+@pytest.mark.slow
+@needs_train
+def test_train_cli_bag_averages_calibrations_and_context_layers(tmp_path):
+    """`reportmine train --bag 2` keeps two calibrations and two context layers (one per fold
+    assignment) and the model's probabilities are their mean."""
+    from reportmine.classify.linear import calibrate
+
+    subset = tmp_path / "train.jsonl"
+    subset.write_text("".join(l + "\n" for l in TRAIN.read_text(encoding="utf-8").splitlines()
+                              if l.strip() and json.loads(l)["doc"] < "t070"), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(REPO), REPORTMINE_TRAIN_DATA=str(subset), OMP_NUM_THREADS="1")
+    out = tmp_path / "model"
+    proc = subprocess.run([sys.executable, "-m", "reportmine.cli", "train", "--out", str(out), "--seed", "2",
+                           "--bag", "2"], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    m = C.load_model(out)
+    assert m.platt.shape == (2, len(CATEGORIES), 2) and not np.allclose(m.platt[0], m.platt[1])
+    assert m.context is not None and m.context.coef.ndim == 3 and m.context.coef.shape[0] == 2
+    texts = ["春节前走访慰问困难职工二十户。", "召开职代会，审议通过集体合同草案。"]
+    z = m.decision(texts)
+    assert np.allclose(m.predict_proba(texts), (calibrate(z, m.platt[0]) + calibrate(z, m.platt[1])) / 2)
+    card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert card["context"]["bag"] == 2 and card["model"]["calibrations"] == 2
+    assert "--bag 2" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
 def test_decide_uses_one_threshold_per_category():
     from reportmine.classify.linear import decide, thresholds_of
 

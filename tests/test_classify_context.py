@@ -119,6 +119,41 @@ def test_save_and_load_round_trip(tmp_path):
     assert ContextModel.load(tmp_path / "nothing-here") is None
 
 
+def test_a_bag_of_layers_averages_its_members_and_survives_a_round_trip(tmp_path):
+    rng = np.random.RandomState(2)
+    gates = [{"coherence_lo": 1.3, "coherence_hi": 1.4, "adjacency_lo": 0.5, "adjacency_hi": 0.6},
+             {"coherence_lo": 1.5, "coherence_hi": 1.6, "adjacency_lo": 0.3, "adjacency_hi": 0.4}]
+    members = [ContextModel(rng.randn(len(FEATURE_NAMES), 5), rng.randn(5), t, gate=g)
+               for t, g in zip((0.6, 0.8), gates)]
+    bag = ContextModel.bag(members, meta={"bag": 2})
+    P = rng.dirichlet(np.ones(5), size=12)
+    texts = ["职工代表大会审议通过集体合同。"] * 6 + ["，做到不漏一人。"] * 6
+    streams = [list(range(12))]
+    want = np.mean([m.stacked(P, texts, streams) for m in members], axis=0)
+    assert np.allclose(bag.stacked(P, texts, streams), want)
+    assert bag.gate_levels["coherence_lo"] == pytest.approx(1.4) and list(bag.threshold) == [0.7] * 5
+    bag.save(tmp_path)
+    back = ContextModel.load(tmp_path)
+    assert back.coef.shape == (2, len(FEATURE_NAMES), 5)
+    assert np.allclose(back.stacked(P, texts, streams), want)
+    assert ContextModel.bag(members[:1]) is members[0]
+
+
+def test_a_bag_of_calibrations_is_their_mean(tmp_path):
+    from reportmine.classify.linear import LinearModel, calibrate
+
+    z = np.linspace(-3, 3, 10)[:, None].repeat(5, axis=1)
+    a = np.tile([1.0, 0.0], (5, 1))
+    b = np.tile([2.0, -1.0], (5, 1))
+    assert np.allclose(calibrate(z, np.stack([a, b])), (calibrate(z, a) + calibrate(z, b)) / 2)
+    m = LinearModel(vocab=["慰", "问"], idf=np.ones(2), coef=np.ones((2, 5)), intercept=np.zeros(5),
+                    platt=np.stack([a, b]), threshold=0.5, words=[])
+    m.save(tmp_path)
+    back = LinearModel.load(tmp_path)
+    assert back.platt.shape == (2, 5, 2)
+    assert np.allclose(back.predict_proba(["慰问"]), m.predict_proba(["慰问"]))
+
+
 def test_a_layer_fitted_on_other_features_is_refused(tmp_path):
     with open(tmp_path / "context.npz", "wb") as f:
         np.savez(f, coef=np.zeros((3, 5)), intercept=np.zeros(5), threshold=np.array(0.5),

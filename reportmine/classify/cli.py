@@ -22,6 +22,10 @@ def register(app: typer.Typer) -> None:
         kind: str = typer.Option("linear", "--kind", help="linear (shipped) or charcnn (needs torch)."),
         heldout_only: bool = typer.Option(
             False, "--split-only", help="Ship the model fitted without the held-out documents."),
+        bag: int = typer.Option(
+            1, "--bag", min=1, max=10,
+            help="Average this many calibrations and context layers, each on another fold assignment "
+                 "(less luck of the folds; K times the training time)."),
     ):
         """Train the paragraph classifier reproducibly and write it with its model card."""
         import json
@@ -41,7 +45,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"{len(rows)} corrections read", err=True)
         try:
             card = run_train(out or DEFAULT_MODEL_DIR, seed=seed, corrections=rows, kind=kind,
-                             shipped_data="split" if heldout_only else "all")
+                             shipped_data="split" if heldout_only else "all", bag=bag)
         except FileNotFoundError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2)

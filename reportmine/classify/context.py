@@ -197,14 +197,17 @@ def fragments(text: str, rng: random.Random) -> list[str]:
 
 
 class ContextModel:
-    """One logistic regression per category over ``features``; numpy inference from ``context.npz``."""
+    """One logistic regression per category over ``features``; numpy inference from ``context.npz``.
+
+    A bag of layers (``bag``), each fitted on the out-of-fold probabilities of another fold
+    assignment, keeps their weights side by side (K × n_features × 5) and averages their outputs."""
 
     def __init__(self, coef: np.ndarray, intercept: np.ndarray, threshold, gate: dict | None = None,
                  meta: dict | None = None):
         from reportmine.classify.linear import thresholds_of
 
-        self.coef = np.asarray(coef, dtype=float)  # n_features × 5
-        self.intercept = np.asarray(intercept, dtype=float)
+        self.coef = np.asarray(coef, dtype=float)  # n_features × 5, or K × n_features × 5
+        self.intercept = np.asarray(intercept, dtype=float)  # 5, or K × 5
         self.threshold = thresholds_of(threshold)
         self.gate_levels = dict(DEFAULT_GATE, **(gate or {}))
         self.meta = meta or {}
@@ -220,8 +223,21 @@ class ContextModel:
                    _ramp(adjacency(P), g["adjacency_lo"], g["adjacency_hi"]))
 
     def stacked(self, P: np.ndarray, texts: list[str], streams: list[list[int]]) -> np.ndarray:
-        z = features(P, texts, streams) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        X = features(P, texts, streams)
+        if self.coef.ndim == 2:
+            return 1.0 / (1.0 + np.exp(-(X @ self.coef + self.intercept)))
+        return np.mean([1.0 / (1.0 + np.exp(-(X @ c + b))) for c, b in zip(self.coef, self.intercept)], axis=0)
+
+    @classmethod
+    def bag(cls, members: list["ContextModel"], threshold=None, meta: dict | None = None) -> "ContextModel":
+        """One layer that averages ``members``; gate levels are their mean, the label threshold
+        their median unless given."""
+        if len(members) == 1:
+            return members[0]
+        gate = {k: round(float(np.mean([m.gate_levels[k] for m in members])), 3) for k in members[0].gate_levels}
+        th = np.median([m.threshold for m in members], axis=0) if threshold is None else threshold
+        return cls(np.stack([m.coef for m in members]), np.stack([m.intercept for m in members]), th,
+                   gate=gate, meta=meta if meta is not None else members[0].meta)
 
     def apply(self, P: np.ndarray, texts: list[str], docs: list | None = None,
               known: bool | None = None) -> np.ndarray:

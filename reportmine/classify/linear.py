@@ -22,6 +22,7 @@ from reportmine.classify.features import CATEGORIES, Featurizer, build_vocabular
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "linear.npz"
+BAG_STRIDE = 1009  # seed offset between the fold assignments of a bag
 
 
 def _sigmoid(z):
@@ -64,7 +65,7 @@ class LinearModel:
         self.idf = idf.astype(np.float32)
         self.coef = coef.astype(np.float32)  # n_features × 5
         self.intercept = intercept.astype(np.float32)
-        self.platt = platt.astype(np.float64)  # 5 × 2 (a, b)
+        self.platt = platt.astype(np.float64)  # 5 × 2 (a, b), or K × 5 × 2 for a bag of calibrations
         # one extra-label threshold per category (older files hold a single global one)
         self.threshold = thresholds_of(threshold)
         self.words = words
@@ -102,7 +103,7 @@ class LinearModel:
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         z = self.decision(texts)
-        return _sigmoid(z * self.platt[:, 0] + self.platt[:, 1])
+        return calibrate(z, self.platt)
 
     def predict(self, texts: list[str]) -> list[dict]:
         if not texts:
@@ -138,10 +139,13 @@ class LinearModel:
             seed: int = 0, C: float = 8.0, folds: int = 5, ngram: tuple[int, int] = (1, 3),
             use_words: bool = True, use_lexicon: bool = True, meta: dict | None = None,
             tune_mask: list[bool] | None = None, thresholds: str = "per_class",
-            class_weight: str | None = "balanced") -> "LinearModel":
+            class_weight: str | None = "balanced", bag: int = 1) -> "LinearModel":
         """Train; ``tune_mask`` marks the rows (real paragraphs) the calibration and the
         label thresholds are chosen on — written examples are easy and would flatter them.
-        ``thresholds``: ``"per_class"`` (one extra-label threshold per category) or ``"global"``."""
+        ``thresholds``: ``"per_class"`` (one extra-label threshold per category) or ``"global"``.
+        ``bag``: number of calibrations, each fitted on the out-of-fold scores of another seeded
+        fold assignment; probabilities are their mean (the weights are the same for every fold
+        assignment, the calibration is what depends on which documents shared a fold)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import GroupKFold
@@ -170,31 +174,36 @@ class LinearModel:
                 bs.append(lr.intercept_[0])
             return np.array(coefs).T, np.array(bs)
 
-        # out-of-fold decision values for calibration and the label threshold
-        oof = np.zeros(Y.shape, dtype=float)
         n_groups = len(set(groups.tolist()))
         k = min(folds, n_groups)
-        # shuffle groups deterministically so folds do not follow document order
-        rng = np.random.RandomState(seed)
         uniq = np.array(sorted(set(groups.tolist())))
-        perm = {g: i for i, g in enumerate(rng.permutation(uniq))}
-        gid = np.array([perm[g] for g in groups])
-        for tr, te in GroupKFold(n_splits=k).split(norm, Y, gid):
-            vec = vectorizer()
-            Xtr = vec.fit_transform([norm[i] for i in tr])
-            W, b = train(Xtr, Y[tr], w[tr])
-            oof[te] = np.asarray(vec.transform([norm[i] for i in te]) @ W) + b
         tm = np.asarray(tune_mask if tune_mask is not None else [True] * len(texts), dtype=bool)
-        platt = np.zeros((len(CATEGORIES), 2))
-        for j in range(len(CATEGORIES)):
-            cal = LogisticRegression(C=100.0, max_iter=1000)
-            if Y[tm, j].min() == Y[tm, j].max():
-                platt[j] = 1.0, 0.0
-                continue
-            cal.fit(oof[tm][:, [j]], Y[tm, j], sample_weight=w[tm])
-            # a non-positive slope means the out-of-fold scores say nothing: keep the raw scores
-            platt[j] = (cal.coef_[0][0], cal.intercept_[0]) if cal.coef_[0][0] > 0 else (1.0, 0.0)
-        probs = _sigmoid(oof * platt[:, 0] + platt[:, 1])
+        platts, member_probs = [], []
+        for m in range(max(1, bag)):
+            # out-of-fold decision values for calibration and the label threshold; groups
+            # shuffled deterministically so folds do not follow document order
+            rng = np.random.RandomState(seed + BAG_STRIDE * m)
+            perm = {g: i for i, g in enumerate(rng.permutation(uniq))}
+            gid = np.array([perm[g] for g in groups])
+            oof = np.zeros(Y.shape, dtype=float)
+            for tr, te in GroupKFold(n_splits=k).split(norm, Y, gid):
+                vec = vectorizer()
+                Xtr = vec.fit_transform([norm[i] for i in tr])
+                W, b = train(Xtr, Y[tr], w[tr])
+                oof[te] = np.asarray(vec.transform([norm[i] for i in te]) @ W) + b
+            platt = np.zeros((len(CATEGORIES), 2))
+            for j in range(len(CATEGORIES)):
+                cal = LogisticRegression(C=100.0, max_iter=1000)
+                if Y[tm, j].min() == Y[tm, j].max():
+                    platt[j] = 1.0, 0.0
+                    continue
+                cal.fit(oof[tm][:, [j]], Y[tm, j], sample_weight=w[tm])
+                # a non-positive slope means the out-of-fold scores say nothing: keep the raw scores
+                platt[j] = (cal.coef_[0][0], cal.intercept_[0]) if cal.coef_[0][0] > 0 else (1.0, 0.0)
+            platts.append(platt)
+            member_probs.append(calibrate(oof, platt))
+        platt = platts[0] if len(platts) == 1 else np.stack(platts)
+        probs = np.mean(member_probs, axis=0)
         threshold = choose_threshold(probs[tm], Y[tm])
         if thresholds == "per_class":
             threshold = choose_class_thresholds(probs[tm], Y[tm], start=threshold)
@@ -210,9 +219,19 @@ class LinearModel:
         meta = dict(meta or {})
         meta.update({"C": C, "ngram": list(ngram), "class_weight": class_weight, "thresholds": thresholds,
                      "threshold": {c: round(float(t), 2) for c, t in zip(CATEGORIES, thresholds_of(threshold))}, "n_train": len(texts),
-                     "oof_macro_f1": round(macro_f1(decide(probs[tm], threshold), Y[tm]), 4), "seed": seed})
+                     "oof_macro_f1": round(macro_f1(decide(probs[tm], threshold), Y[tm]), 4), "seed": seed,
+                     "calibrations": len(platts)})
         return cls(vocab=vocab, idf=vec.idf_, coef=W, intercept=b, platt=platt,
                    threshold=threshold, words=words or [], meta=meta)
+
+
+def calibrate(z: np.ndarray, platt: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities from decision values: one Platt pair per category (5 × 2), or
+    the mean over a bag of them (K × 5 × 2)."""
+    platt = np.asarray(platt, dtype=float)
+    if platt.ndim == 2:
+        return _sigmoid(z * platt[:, 0] + platt[:, 1])
+    return np.mean([_sigmoid(z * p[:, 0] + p[:, 1]) for p in platt], axis=0)
 
 
 def macro_f1(rows: list[dict], Y: np.ndarray) -> float:
