@@ -224,9 +224,9 @@ class ContextModel:
 
     def stacked(self, P: np.ndarray, texts: list[str], streams: list[list[int]]) -> np.ndarray:
         X = features(P, texts, streams)
-        if self.coef.ndim == 2:
-            return 1.0 / (1.0 + np.exp(-(X @ self.coef + self.intercept)))
-        return np.mean([1.0 / (1.0 + np.exp(-(X @ c + b))) for c, b in zip(self.coef, self.intercept)], axis=0)
+        coefs = self.coef.reshape(-1, *self.coef.shape[-2:])  # one layer is a bag of one
+        intercepts = self.intercept.reshape(-1, self.intercept.shape[-1])
+        return np.mean([1.0 / (1.0 + np.exp(-(X @ c + b))) for c, b in zip(coefs, intercepts)], axis=0)
 
     @classmethod
     def bag(cls, members: list["ContextModel"], threshold=None, meta: dict | None = None) -> "ContextModel":

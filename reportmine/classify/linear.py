@@ -229,9 +229,7 @@ def calibrate(z: np.ndarray, platt: np.ndarray) -> np.ndarray:
     """Calibrated probabilities from decision values: one Platt pair per category (5 × 2), or
     the mean over a bag of them (K × 5 × 2)."""
     platt = np.asarray(platt, dtype=float)
-    if platt.ndim == 2:
-        return _sigmoid(z * platt[:, 0] + platt[:, 1])
-    return np.mean([_sigmoid(z * p[:, 0] + p[:, 1]) for p in platt], axis=0)
+    return np.mean([_sigmoid(z * p[:, 0] + p[:, 1]) for p in platt.reshape(-1, *platt.shape[-2:])], axis=0)
 
 
 def macro_f1(rows: list[dict], Y: np.ndarray) -> float:
