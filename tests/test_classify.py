@@ -304,6 +304,23 @@ def test_linear_fit_beats_the_lexicon_on_heldout():
     assert lin >= 0.85 and lin > lex + 0.05, (lin, lex)
 
 
+def test_a_context_layer_of_another_base_model_is_not_used(tmp_path, caplog):
+    """A model folder caught between two training runs (the context layer of one, the linear model
+    of another) is read without the layer, with a warning, not as one mixed model."""
+    import shutil
+
+    for f in ("linear.npz", "context.npz", "model.json"):
+        shutil.copy(REPO / "models" / f, tmp_path / f)
+    m = C.load_model(tmp_path)
+    assert m.context is not None and m.context.meta["base_model"] == m.fingerprint()
+    m.coef = m.coef * 1.5  # the weights of another run
+    m.save(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        mixed = C.load_model(tmp_path)
+    assert mixed.context is None and "another base model" in caplog.text
+    assert mixed.predict(["春节前走访慰问困难职工二十户。"])[0]["category"] == "welfare"
+
+
 @pytest.mark.slow
 @needs_train
 def test_train_cli_with_corrections_file(tmp_path):
@@ -319,8 +336,10 @@ def test_train_cli_with_corrections_file(tmp_path):
     subset.write_text("".join(l + "\n" for l in TRAIN.read_text(encoding="utf-8").splitlines()
                               if l.strip() and json.loads(l)["doc"] < "t090"), encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(REPO), REPORTMINE_TRAIN_DATA=str(subset), OMP_NUM_THREADS="1")
+    # one calibration and one context layer (--bag 1): bagging has its own test below
     proc = subprocess.run([sys.executable, "-m", "reportmine.cli", "train", "--out", str(out), "--seed", "1",
-                           "--corrections", str(corr)], capture_output=True, text=True, env=env, timeout=300)
+                           "--bag", "1", "--corrections", str(corr)], capture_output=True, text=True, env=env,
+                          timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     card = json.loads((out / "model.json").read_text(encoding="utf-8"))
     assert card["data"]["n_corrections"] == 1 and card["heldout"]["macro_f1"] > 0.75
@@ -330,10 +349,11 @@ def test_train_cli_with_corrections_file(tmp_path):
     assert with_corr > without
     # same seed, same data → the same model file
     proc = subprocess.run([sys.executable, "-m", "reportmine.cli", "train", "--out", str(tmp_path / "again"),
-                           "--seed", "1", "--corrections", str(corr)], capture_output=True, text=True, env=env,
+                           "--seed", "1", "--bag", "1", "--corrections", str(corr)], capture_output=True, text=True, env=env,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (tmp_path / "again" / "linear.npz").read_bytes() == (out / "linear.npz").read_bytes()
+    assert not list(out.glob(".staging-*")), "the staging folder is removed after the move"
     # the context layer is written beside it, loads with it, and is reproducible too
     assert (tmp_path / "again" / "context.npz").read_bytes() == (out / "context.npz").read_bytes()
     assert C.load_model(out).context is not None and card["context"]["cv"]["context_fragments_by_document"] > 0

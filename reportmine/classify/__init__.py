@@ -56,6 +56,11 @@ def load_model(directory: Path):
 
         model = LinearModel.load(directory)
         model.context = ContextModel.load(directory)  # fitted on this base model's probabilities only
+        base = (model.context.meta or {}).get("base_model") if model.context is not None else None
+        if base is not None and base != model.fingerprint():
+            log.warning("the context layer in %s was fitted on another base model (a training run writing "
+                        "the folder?); paragraphs are read alone until it is retrained", directory)
+            model.context = None
         return model
     if kind == "charcnn":
         from reportmine.classify.neural import CharCNNClassifier

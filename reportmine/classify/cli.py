@@ -9,6 +9,8 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
+    from reportmine.classify.train import BAG
+
     @app.command()
     def train(
         out: Optional[Path] = typer.Option(None, "--out", help="Model folder (default: models/ of the repo)."),
@@ -23,9 +25,9 @@ def register(app: typer.Typer) -> None:
         heldout_only: bool = typer.Option(
             False, "--split-only", help="Ship the model fitted without the held-out documents."),
         bag: int = typer.Option(
-            1, "--bag", min=1, max=10,
+            BAG, "--bag", min=1, max=10,
             help="Average this many calibrations and context layers, each on another fold assignment "
-                 "(less luck of the folds; K times the training time)."),
+                 "(less luck of the folds; K times the training time; 1 for a quick model)."),
     ):
         """Train the paragraph classifier reproducibly and write it with its model card."""
         import json

@@ -111,6 +111,17 @@ class LinearModel:
         return decide(self.predict_proba(texts), self.threshold)
 
     # ------------------------------------------------------------------ persistence
+    def fingerprint(self) -> str:
+        """A digest of the stored weights: a context layer records the base model it was fitted
+        on, so a folder caught half-rewritten by a training run is never read as one model."""
+        import hashlib
+
+        h = hashlib.sha256()
+        for a in (np.asarray(self.coef).astype(np.float16), np.asarray(self.intercept, dtype=float),
+                  np.asarray(self.platt, dtype=float)):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()[:16]
+
     def save(self, directory: Path) -> Path:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
