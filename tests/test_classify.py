@@ -397,6 +397,21 @@ def test_decide_uses_one_threshold_per_category():
         thresholds_of([0.5, 0.5])
 
 
+def test_a_second_label_needs_the_paragraphs_own_evidence():
+    """Read in context a line may lean toward its document's topic; that topic becomes a second
+    label only if the line alone reaches the threshold too. The top category is the context's."""
+    from reportmine.classify.linear import decide
+
+    in_context = np.array([[0.55, 0.0, 0.0, 0.0, 0.7], [0.8, 0.0, 0.0, 0.0, 0.3], [0.5, 0.0, 0.6, 0.0, 0.0]])
+    alone = np.array([[0.1, 0.0, 0.0, 0.0, 0.9], [0.3, 0.0, 0.0, 0.0, 0.6], [0.45, 0.0, 0.5, 0.0, 0.0]])
+    assert decide(in_context, 0.4)[0]["labels"] == ["training", "other"]
+    rows = decide(in_context, 0.4, alone)
+    assert rows[0]["category"] == "other" and rows[0]["labels"] == ["other"]
+    assert rows[1]["category"] == "training" and rows[1]["labels"] == ["training"]
+    assert rows[2]["labels"] == ["training", "welfare"]  # the line alone supports both
+    assert rows[0]["scores"]["training"] == 0.55  # scores stay those read in context
+
+
 def test_class_thresholds_are_chosen_per_category_on_scores():
     from reportmine.classify.linear import choose_class_thresholds, macro_f1, decide
 

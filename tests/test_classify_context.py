@@ -203,6 +203,28 @@ def test_shipped_layer_reads_fragments_from_their_document():
 
 
 @shipped
+def test_a_plans_furniture_gets_no_second_label_from_the_plan():
+    """The lines of a written training plan: the 主送 and 联系人 lines sit among training paragraphs
+    and may lean toward training in context, but a second label needs the line's own probability."""
+    from reportmine.classify.linear import thresholds_of
+
+    plan = ["关于举办2024年全院护理人员急救技能培训的通知", "各临床科室、护理单元：",
+            "为提升护理人员急救处置能力，院工会联合护理部定于5月举办急救技能培训，现将有关事项通知如下。",
+            "一、培训对象：全院在岗护士，每科选派不少于3人。", "二、培训内容：心肺复苏、除颤仪使用、气道异物处置。",
+            "三、考核方式：理论考试与操作考核相结合，考核结果记入个人继续教育档案。",
+            "联系人：王某，电话：1234567", "院工会办公室", "2024年4月20日"]
+    clf = C.load_model(REPO / "models")
+    own = C.predict_proba(clf, plan)
+    th = thresholds_of(clf.threshold)
+    rows = classify_paragraphs(plan, ["plan"] * len(plan), clf=clf)
+    for r, p in zip(rows, own):
+        for c in r["labels"]:
+            if c != r["category"]:
+                assert p[CATEGORIES.index(c)] >= th[CATEGORIES.index(c)], (r, p)
+    assert [r["category"] for r in rows[2:6]] == ["training"] * 4
+
+
+@shipped
 def test_classify_cli_reads_doc_keys_and_no_context_reads_lines_alone():
     exe = Path(sys.executable).parent / "reportmine"
     if not exe.exists():

@@ -133,7 +133,7 @@ def classify_paragraphs(texts: list[str], docs: list | None = None, clf=None, co
     if ctx is None or not len(probs):
         return _decide(clf, probs) if len(probs) else []
     final, weight = ctx.apply_weighted(probs, texts, docs, known=known)
-    return ctx.decide(final, weight, getattr(clf, "threshold", 0.5))
+    return ctx.decide(final, weight, getattr(clf, "threshold", 0.5), own=probs)
 
 
 def _decide(clf, probs: np.ndarray) -> list[dict]:
@@ -167,7 +167,8 @@ def classify_document(doc, nudge: float | None = None, context: bool = True):
     nudge = SECTION_NUDGE if nudge is None else nudge
     paras = doc.paragraphs
     texts = [doc.text[p.start:p.end] for p in paras]
-    probs = predict_proba(clf, texts) if texts else np.zeros((0, len(CATEGORIES)))
+    own = predict_proba(clf, texts) if texts else np.zeros((0, len(CATEGORIES)))
+    probs = own
     ctx = getattr(clf, "context", None) if context else None
     if ctx is not None and len(probs):
         probs = ctx.apply(probs, texts, docs=None, known=True)
@@ -210,7 +211,7 @@ def classify_document(doc, nudge: float | None = None, context: bool = True):
     if ctx is not None:
         from reportmine.classify.linear import decide
 
-        rows = decide(final, ctx.threshold) if len(final) else []
+        rows = decide(final, ctx.threshold, own) if len(final) else []
     else:
         rows = _decide(clf, final) if len(final) else []
     for p, row in zip(paras, rows):

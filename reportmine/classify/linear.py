@@ -39,14 +39,20 @@ def thresholds_of(threshold) -> np.ndarray:
     return t
 
 
-def decide(probs: np.ndarray, threshold) -> list[dict]:
+def decide(probs: np.ndarray, threshold, evidence: np.ndarray | None = None) -> list[dict]:
     """Probabilities (n × 5) → contract rows: top category plus every label whose probability
-    reaches its threshold (one global threshold or one per category, in CATEGORIES order)."""
+    reaches its threshold (one global threshold or one per category, in CATEGORIES order).
+
+    ``evidence``: the paragraphs' own probabilities when ``probs`` were read with their context
+    or section; a second label then needs them to reach the threshold too, so that the topic of
+    the document around a line (a 主送 or 主题词 line of a training plan) becomes its category only
+    when the line says nothing, never an extra label on a line that says something else."""
     th = thresholds_of(threshold)
+    ev = probs if evidence is None else np.minimum(probs, evidence)
     out = []
-    for row in probs:
+    for row, own in zip(probs, ev):
         top = int(np.argmax(row))
-        labels = [c for j, c in enumerate(CATEGORIES) if j == top or row[j] >= th[j]]
+        labels = [c for j, c in enumerate(CATEGORIES) if j == top or own[j] >= th[j]]
         if "other" in labels and len(labels) > 1 and CATEGORIES[top] != "other":
             labels.remove("other")  # "other" beside a real category only when it is the top one
         out.append({"category": CATEGORIES[top], "labels": labels,
